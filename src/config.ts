@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Every environment variable the gateway reads, validated at start-up into one typed object.
+ * The README's configuration table is checked against `CONFIG_VARIABLES` by a test.
+ */
+
+const int = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+const bool = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1');
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://pvwa.example.com/PasswordVault' })
+  .refine((url) => !url.includes('?') && !url.includes('#'), 'must not have a query or fragment')
+  .transform((url) => url.replace(/\/+$/, ''));
+
+/** A file read at start-up: its path, and its content. */
+const readableFile = z.string().transform((path, ctx) => {
+  try {
+    return { path, content: readFileSync(path, 'utf8') };
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `cannot read the file ${path}` });
+    return z.NEVER;
+  }
+});
+
+export const CONFIG_VARIABLES = {
+  PORT: int(0, 65535).default(4000).describe('Port of the gateway; GraphQL is served at `/graphql`.'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Interface the gateway listens on.'),
+  PVWA_URL: httpUrl.optional().describe(
+    'Base URL of the PVWA including the application path, e.g. `https://pvwa.example.com/PasswordVault`. Unset: the embedded simulator is started and used.',
+  ),
+  PVWA_TIMEOUT_MS: int(1, 600_000).default(10_000).describe('Time allowed for each attempt of a PVWA call, in ms.'),
+  PVWA_DEADLINE_MS: int(1, 600_000).optional().describe(
+    'Time allowed for a whole PVWA call, retries and their waits included, in ms. Default: 2 x PVWA_TIMEOUT_MS.',
+  ),
+  PVWA_CA_FILE: readableFile.optional().describe('PEM file of extra CA certificates to trust for the PVWA (an internal CA), besides the system ones.'),
+  PVWA_TLS_INSECURE: bool.default(false).describe('`true` skips TLS certificate verification of the PVWA. For labs only: logged as a warning at start-up and on every call.'),
+  PVWA_MAX_SOCKETS: int(1, 10_000).default(64).describe('Most connections kept open to the PVWA (keep-alive pool).'),
+  PVWA_MAX_BODY_BYTES: int(1024, 1024 ** 3).default(64 * 1024 ** 2).describe('Largest PVWA answer accepted, in bytes; a larger one is `UPSTREAM_ERROR`.'),
+  PVWA_GET_RETRIES: int(0, 2).default(2).describe('Retries of a GET on connection errors, 429, 502, 503 and 504 (at most 2).'),
+  PVWA_RETRY_BASE_MS: int(1, 10_000).default(100).describe('First retry backoff in ms; doubles with each retry, with full jitter.'),
+  PVWA_RETRY_AFTER_MAX_MS: int(0, 60_000).default(2_000).describe('Longest `Retry-After` of a 429 that is waited for, in ms; a longer one fails the call at once.'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' })
+    .default('info').describe('Least severe log level written.'),
+  NODE_ENV: z.string().default('development').describe('`production` turns off introspection (unless `INTROSPECTION=true`).'),
+} as const;
+
+const schema = z.object(CONFIG_VARIABLES);
+type Raw = z.infer<typeof schema>;
+
+export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS'> {
+  PVWA_DEADLINE_MS: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The environment as a Config; a ConfigError with one line naming the variable when a value is invalid. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const name of Object.keys(CONFIG_VARIABLES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') input[name] = value;
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue.path[0]);
+    const shown = name in input && name !== 'PVWA_CA_FILE' ? ` (got ${JSON.stringify(input[name].slice(0, 100))})` : '';
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}.`);
+  }
+  const raw = result.data;
+  return { ...raw, PVWA_DEADLINE_MS: raw.PVWA_DEADLINE_MS ?? 2 * raw.PVWA_TIMEOUT_MS };
+}

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { unauthenticated } from './errors.js';
+import { createLoaders, type Loaders, type Warning } from './graph/loaders.js';
+import type { PvwaApi, PvwaClient } from './pvwa/client.js';
+
+/** Everything a resolver may use, for one request only. */
+export interface GraphContext {
+  requestId: string;
+  logger: Logger;
+  /** The PVWA client bound to the caller's token; throws UNAUTHENTICATED when there is none. */
+  pvwa(): PvwaApi;
+  /** The request's DataLoaders, made on first use. */
+  readonly loaders: Loaders;
+  /** Warnings for the response's `extensions.warnings`. */
+  warnings: Warning[];
+}
+
+const BEARER = /^bearer\s+/i;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * The caller's PVWA token from the Authorization header: the raw value, or the value after
+ * `Bearer `. A token still wrapped in the JSON quotes of the Logon answer is unwrapped, as the
+ * PVWA would refuse it. Null when there is none.
+ */
+export function tokenFrom(authorization: string | undefined): string | null {
+  if (!authorization) return null;
+  let token = authorization.trim().replace(BEARER, '');
+  if (token.length >= 2 && token.startsWith('"') && token.endsWith('"')) token = token.slice(1, -1);
+  return token === '' ? null : token;
+}
+
+/** The caller's X-Request-Id when it is sane, else a new one. */
+export function requestIdFrom(header: string | undefined): string {
+  return header !== undefined && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+export function createContext(options: {
+  authorization: string | undefined;
+  requestId: string;
+  client: PvwaClient;
+  logger: Logger;
+}): GraphContext {
+  const token = tokenFrom(options.authorization);
+  let api: PvwaApi | undefined;
+  let loaders: Loaders | undefined;
+  const pvwa = (): PvwaApi => {
+    if (token === null) throw unauthenticated();
+    return (api ??= options.client.bind({ token, requestId: options.requestId }));
+  };
+  const warnings: Warning[] = [];
+  return {
+    requestId: options.requestId,
+    logger: options.logger,
+    pvwa,
+    warnings,
+    get loaders() {
+      return (loaders ??= createLoaders(pvwa, warnings, options.logger));
+    },
+  };
+}

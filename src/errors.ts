@@ -1,0 +1,100 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { PvwaError } from './pvwa/errors.js';
+
+/**
+ * The error codes of the gateway (`extensions.code`). Apollo's own request-level codes
+ * (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_REQUEST, ...) pass through unchanged.
+ */
+export const ErrorCode = {
+  /** No token, or the PVWA answered 401. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The PVWA answered 403. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The PVWA answered 404. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The gateway refused the input, or the PVWA answered 400. */
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** The PVWA did not answer in time. */
+  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  /** The PVWA could not be reached, or answered 429, 502, 503 or 504. */
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  /** Any other PVWA failure: another 5xx, HTML or broken JSON, a body of the wrong shape. */
+  UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+  /** A fault of the gateway itself. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes Apollo Server sets itself for a request it cannot run. */
+const APOLLO_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE',
+]);
+const OUR_CODES = new Set<string>(Object.values(ErrorCode));
+
+export function badUserInput(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT } });
+}
+
+export function unauthenticated(): GraphQLError {
+  return new GraphQLError('A PVWA session token is required in the Authorization header.', {
+    extensions: { code: ErrorCode.UNAUTHENTICATED },
+  });
+}
+
+/** The code for a PVWA failure. */
+export function codeOfPvwaError(error: PvwaError): ErrorCode {
+  switch (error.failure) {
+    case 'timeout': return ErrorCode.UPSTREAM_TIMEOUT;
+    case 'unavailable': return ErrorCode.UPSTREAM_UNAVAILABLE;
+    case 'bad-response': return ErrorCode.UPSTREAM_ERROR;
+    case 'status':
+      switch (error.details.status) {
+        case 400: return ErrorCode.BAD_USER_INPUT;
+        case 401: return ErrorCode.UNAUTHENTICATED;
+        case 403: return ErrorCode.FORBIDDEN;
+        case 404: return ErrorCode.NOT_FOUND;
+        case 429: case 502: case 503: case 504: return ErrorCode.UPSTREAM_UNAVAILABLE;
+        default: return ErrorCode.UPSTREAM_ERROR;
+      }
+  }
+}
+
+const GENERIC_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  UNAUTHENTICATED: 'The PVWA did not accept the session token.',
+  FORBIDDEN: 'The PVWA refused this action for this session.',
+  NOT_FOUND: 'The PVWA does not know this security event.',
+  BAD_USER_INPUT: 'The PVWA refused the request as invalid.',
+};
+
+/** The formatted error a client sees for a PVWA failure. */
+function formatPvwaError(formatted: GraphQLFormattedError, error: PvwaError): GraphQLFormattedError {
+  const code = codeOfPvwaError(error);
+  const { status, pvwaErrorCode, fromPvwa } = error.details;
+  const extensions: Record<string, unknown> = { code };
+  if (status !== undefined) extensions.upstreamStatus = status;
+  if (pvwaErrorCode !== undefined) extensions.pvwaErrorCode = pvwaErrorCode;
+  const message = fromPvwa || error.failure !== 'status' ? error.message : (GENERIC_MESSAGES[code] ?? error.message);
+  return { message, locations: formatted.locations, path: formatted.path, extensions };
+}
+
+/**
+ * Apollo's formatError: the one place a failure becomes what the client sees. PVWA failures get
+ * their code and upstream details; our own and Apollo's codes pass; anything else is a bug of the
+ * gateway and is shown as INTERNAL_SERVER_ERROR with a generic message. Never a stack trace.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof PvwaError) return formatPvwaError(formatted, original);
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && (OUR_CODES.has(code) || APOLLO_CODES.has(code))) {
+    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  return {
+    message: 'Internal server error.',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}

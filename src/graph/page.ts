@@ -1,0 +1,80 @@
+import type { PvwaEvent } from '../pvwa/types.js';
+import { pvwaTimeToMs } from '../pvwa/validate.js';
+import { badUserInput } from '../errors.js';
+
+/**
+ * In-memory paging over the PVWA's whole list (it has no pagination of its own).
+ *
+ * Cursors are keyset positions, (lastUpdateTime, id) of the last event of a page, not offsets:
+ * between two page requests the list is fetched anew and may have grown at the top, and an offset
+ * would then repeat events. With a keyset every walk returns each event at most once, in order.
+ */
+
+/** An event with its sort key, read once. */
+export interface SortedEvent {
+  event: PvwaEvent;
+  time: number;
+}
+
+export interface EventEdge {
+  cursor: string;
+  node: PvwaEvent;
+}
+
+/** One page: the parent of SecurityEventConnection and of PageInfo. */
+export interface EventPage {
+  items: SortedEvent[];
+  totalCount: number;
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+const CURSOR_PREFIX = 'e1:';
+
+/** Newest lastUpdateTime first; ties by id, so the order is total and stable across fetches. */
+export function compareEvents(a: SortedEvent, b: SortedEvent): number {
+  if (a.time !== b.time) return b.time - a.time;
+  return a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0;
+}
+
+/** The checked events in page order. The PVWA already sorts them, so usually no sort runs. */
+export function sortEvents(events: readonly PvwaEvent[]): SortedEvent[] {
+  const sorted: SortedEvent[] = new Array(events.length);
+  let inOrder = true;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    sorted[i] = { event, time: pvwaTimeToMs(event.lastUpdateTime) as number };
+    if (inOrder && i > 0 && compareEvents(sorted[i - 1], sorted[i]) > 0) inOrder = false;
+  }
+  if (!inOrder) sorted.sort(compareEvents);
+  return sorted;
+}
+
+export function encodeCursor(item: SortedEvent): string {
+  return Buffer.from(`${CURSOR_PREFIX}${item.time}:${item.event.id}`, 'utf8').toString('base64url');
+}
+
+/** A cursor back to its key; BAD_USER_INPUT for anything that is not one of ours. */
+export function decodeCursor(cursor: string): SortedEvent {
+  const text = cursor.length <= 400 ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const match = /^e1:(-?\d+(?:\.\d+)?):(.+)$/su.exec(text);
+  if (!match || Buffer.from(text, 'utf8').toString('base64url') !== cursor) {
+    throw badUserInput('`after` is not a cursor of this API; pass a pageInfo.endCursor or edge cursor.', { argument: 'after' });
+  }
+  return { time: Number(match[1]), event: { id: match[2] } as PvwaEvent };
+}
+
+/** The page of `first` events after `after` (a decoded cursor), from events in page order. */
+export function paginate(sorted: readonly SortedEvent[], first: number, after: SortedEvent | null): EventPage {
+  let start = 0;
+  if (after) {
+    while (start < sorted.length && compareEvents(sorted[start], after) <= 0) start++;
+  }
+  const end = Math.min(start + first, sorted.length);
+  return {
+    items: sorted.slice(start, end),
+    totalCount: sorted.length,
+    hasNextPage: end < sorted.length,
+    hasPreviousPage: start > 0,
+  };
+}

@@ -1,0 +1,70 @@
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { startGateway } from './server.js';
+import { DEMO_TOKEN, startSimulator, type Simulator } from './simulator/server.js';
+
+/**
+ * Reads the configuration, starts the embedded simulator when no PVWA_URL is set, starts the
+ * gateway, and stops both on SIGTERM / SIGINT.
+ */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL });
+
+  let simulator: Simulator | undefined;
+  if (!config.PVWA_URL) {
+    simulator = await startSimulator();
+    config = { ...config, PVWA_URL: simulator.url };
+    logger.info({ pvwaUrl: simulator.url }, 'no PVWA_URL: using the embedded PVWA simulator');
+  }
+  const gateway = await startGateway({ config, logger });
+  logger.info({ url: gateway.url }, 'pta-gateway listening');
+
+  if (simulator) printQuickStart(gateway.url, simulator);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    void gateway
+      .stop()
+      .then(() => simulator?.close())
+      .then(() => {
+        logger.flush();
+        process.exit(0);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** What a newcomer needs to try the gateway on the simulator's demo data. */
+function printQuickStart(url: string, simulator: Simulator): void {
+  const open = simulator.eventsOf(DEMO_TOKEN).find((event) => event.mStatus === 'OPEN');
+  const mutation = `mutation { updateEventStatus(id: "${String(open?.id)}", status: CLOSED, closeReason: HANDLED, reasonText: "Checked by the SOC") { id status closeReason reasonText lastUpdateTime } }`;
+  const curl = `curl -s ${url} -H 'content-type: application/json' -H 'authorization: ${DEMO_TOKEN}' -d '${JSON.stringify({ query: mutation })}'`;
+  process.stdout.write(
+    [
+      '',
+      `pta-gateway on the embedded PVWA simulator (${simulator.url})`,
+      `  GraphQL:    ${url}`,
+      `  Demo token: ${DEMO_TOKEN}   (send it as the Authorization header)`,
+      '  Close an event:',
+      `  ${curl}`,
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`pta-gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,240 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import got, { HTTPError, RequestError, type Got, type Response } from 'got';
+import type { Logger } from 'pino';
+import { PvwaError } from './errors.js';
+import { EVENTS_PATH, eventPath } from './paths.js';
+import type { PvwaErrorBody, PvwaEvent, PvwaEventPatch, PvwaEventQuery } from './types.js';
+import { eventProblem } from './validate.js';
+
+export interface PvwaClientOptions {
+  /** Base URL including the application path, e.g. https://pvwa.example.com/PasswordVault */
+  baseUrl: string;
+  /** Bound on each attempt. */
+  timeoutMs: number;
+  /** Bound on a whole call, retries and their waits included. */
+  deadlineMs: number;
+  /** Largest upstream body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** Most sockets open to the PVWA at once. */
+  maxSockets: number;
+  /** Extra CA certificates (PEM) trusted besides the system ones. */
+  ca?: string;
+  /** Skip TLS verification (a warning is logged on every call). */
+  insecureTls?: boolean;
+  /** Retries of a GET (connection errors, 429, 502, 503, 504). */
+  getRetries: number;
+  /** Longest Retry-After honoured, in ms; a longer one fails the call at once. */
+  maxRetryAfterMs: number;
+  /** First backoff, in ms; doubles with each retry, with full jitter. */
+  retryBaseMs: number;
+}
+
+/** Who a call is made for: every PVWA call carries the caller's own token. */
+export interface PvwaCaller {
+  token: string;
+  requestId: string;
+}
+
+/** What a resolver can ask of the PVWA, already bound to one caller. */
+export interface PvwaApi {
+  /** GET /API/pta/API/Events/: the raw list, each item unchecked. */
+  getEvents(query: PvwaEventQuery): Promise<unknown[]>;
+  /** PATCH /API/pta/API/Events/{id}: the updated event, checked. */
+  updateEvent(id: string, patch: PvwaEventPatch): Promise<PvwaEvent>;
+}
+
+/** Observes each upstream call, for logs and metrics. */
+export interface PvwaCallObserver {
+  (call: { endpoint: PvwaEndpoint; status: number | null; durationMs: number; attempts: number; failure?: string }): void;
+}
+
+export type PvwaEndpoint = 'getEvents' | 'updateEvent';
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE',
+]);
+const MAX_MESSAGE_LENGTH = 300;
+
+export class PvwaClient {
+  private readonly http: Got;
+  private readonly agents: { http: HttpAgent; https: HttpsAgent };
+
+  constructor(
+    private readonly options: PvwaClientOptions,
+    private readonly logger: Logger,
+    private readonly observe: PvwaCallObserver = () => {},
+  ) {
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
+    this.agents = {
+      http: new HttpAgent(agentOptions),
+      https: new HttpsAgent({
+        ...agentOptions,
+        ca: options.ca ? [...rootCertificates, options.ca] : undefined,
+        rejectUnauthorized: !options.insecureTls,
+      }),
+    };
+    // All defaults in one place; per call only the caller's headers, the query and the body vary.
+    this.http = got.extend({
+      prefixUrl: options.baseUrl.replace(/\/+$/, '') + '/',
+      agent: this.agents,
+      timeout: { request: options.timeoutMs },
+      responseType: 'text',
+      followRedirect: false,
+      headers: { accept: 'application/json', 'user-agent': 'pta-gateway' },
+      retry: {
+        limit: 0,
+        noise: 0,
+        maxRetryAfter: options.maxRetryAfterMs,
+        enforceRetryRules: true,
+        // got's own rules decide whether to retry and honour Retry-After (computedValue);
+        // only the backoff itself is ours: short, exponential, with full jitter.
+        calculateDelay: ({ attemptCount, retryAfter, computedValue }) => {
+          if (computedValue === 0) return 0;
+          if (retryAfter !== undefined) return computedValue;
+          return Math.random() * options.retryBaseMs * 2 ** (attemptCount - 1) + 1;
+        },
+      },
+    });
+  }
+
+  /** A client for one caller; cheap, made per request. */
+  bind(caller: PvwaCaller): PvwaApi {
+    return {
+      getEvents: (query) => this.getEvents(caller, query),
+      updateEvent: (id, patch) => this.updateEvent(caller, id, patch),
+    };
+  }
+
+  /** Closes the pooled sockets. */
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  private async getEvents(caller: PvwaCaller, query: PvwaEventQuery): Promise<unknown[]> {
+    const searchParams: Record<string, string | number> = {};
+    if (query.fromUpdateDate !== undefined) searchParams.fromUpdateDate = query.fromUpdateDate;
+    if (query.status !== undefined) searchParams.status = query.status;
+    if (query.accountID !== undefined) searchParams.accountID = query.accountID;
+    const body = await this.call('getEvents', caller, EVENTS_PATH, {
+      method: 'GET',
+      searchParams,
+      retry: {
+        limit: this.options.getRetries,
+        methods: ['GET'],
+        statusCodes: [429, 502, 503, 504],
+        errorCodes: [...UNAVAILABLE_CODES],
+      },
+    });
+    if (!Array.isArray(body)) throw new PvwaError('bad-response', 'The PVWA answered with something other than a list of events.', { status: 200 });
+    return body;
+  }
+
+  private async updateEvent(caller: PvwaCaller, id: string, patch: PvwaEventPatch): Promise<PvwaEvent> {
+    const body = await this.call('updateEvent', caller, eventPath(id), {
+      method: 'PATCH',
+      json: patch,
+      // Setting a status is idempotent: repeating the PATCH leaves the event as one PATCH would.
+      // Still, it is retried only once and only when the PVWA surely did not act on it or said
+      // it could not (refused or reset connection, 502/503/504), never on a timeout.
+      retry: { limit: 1, methods: ['PATCH'], statusCodes: [502, 503, 504], errorCodes: ['ECONNREFUSED', 'ECONNRESET'] },
+    });
+    const problem = eventProblem(body);
+    if (problem) {
+      this.logger.warn({ endpoint: 'updateEvent', problem }, 'PVWA answered the PATCH with something that is not an event');
+      throw new PvwaError('bad-response', 'The PVWA did not answer with a security event.', { status: 200 });
+    }
+    return body as PvwaEvent;
+  }
+
+  /**
+   * One upstream call: the caller's token and request id on it, the overall deadline around it,
+   * the body size bounded, and every failure turned into a PvwaError here and nowhere else.
+   */
+  private async call(
+    endpoint: PvwaEndpoint,
+    caller: PvwaCaller,
+    path: string,
+    options: { method: 'GET' | 'PATCH'; searchParams?: Record<string, string | number>; json?: unknown; retry: object },
+  ): Promise<unknown> {
+    const started = performance.now();
+    let attempts = 1;
+    let tooBig = false;
+    if (this.options.insecureTls) this.logger.warn({ endpoint }, 'calling the PVWA without TLS verification');
+    const request = this.http(path, {
+      method: options.method,
+      searchParams: options.searchParams,
+      json: options.json,
+      retry: options.retry,
+      headers: { authorization: caller.token, 'x-request-id': caller.requestId },
+      signal: AbortSignal.timeout(this.options.deadlineMs),
+    });
+    request.on('retry', () => { attempts++; });
+    request.on('downloadProgress', ({ transferred }) => {
+      if (transferred > this.options.maxBodyBytes && !tooBig) {
+        tooBig = true;
+        request.cancel();
+      }
+    });
+    let response: Response<string>;
+    try {
+      response = await request;
+    } catch (error) {
+      const failure = tooBig
+        ? new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts })
+        : this.failureOf(error, caller.token, attempts);
+      this.observe({ endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts, failure: failure.failure });
+      throw failure;
+    }
+    this.observe({ endpoint, status: response.statusCode, durationMs: performance.now() - started, attempts });
+    const parsed = parseJson(response);
+    if (parsed === undefined) {
+      throw new PvwaError('bad-response', 'The PVWA answered with a body that is not JSON.', { status: response.statusCode, attempts });
+    }
+    return parsed;
+  }
+
+  private failureOf(error: unknown, token: string, attempts: number): PvwaError {
+    if (error instanceof HTTPError) {
+      const status = error.response.statusCode;
+      const body = parseJson(error.response) as PvwaErrorBody | undefined;
+      const pvwaErrorCode = typeof body?.ErrorCode === 'string' ? body.ErrorCode : undefined;
+      const pvwaMessage = typeof body?.ErrorMessage === 'string' ? scrub(body.ErrorMessage, token) : undefined;
+      return new PvwaError('status', pvwaMessage ?? `The PVWA answered with HTTP ${status}.`, {
+        status, pvwaErrorCode, fromPvwa: pvwaMessage !== undefined, attempts,
+      });
+    }
+    if (error instanceof RequestError) {
+      if (error.name === 'TimeoutError' || error.name === 'AbortError' || error.code === 'ETIMEDOUT' || error.code === 'ERR_ABORTED') {
+        return new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts });
+      }
+      if (UNAVAILABLE_CODES.has(error.code) || error.name === 'ReadError') {
+        return new PvwaError('unavailable', 'The PVWA could not be reached.', { attempts });
+      }
+      this.logger.warn({ code: error.code, name: error.name }, 'PVWA call failed');
+      return new PvwaError('unavailable', 'The PVWA could not be reached.', { attempts });
+    }
+    throw error;
+  }
+}
+
+/** The body as JSON when the PVWA said it is JSON (or said nothing); undefined otherwise. */
+function parseJson(response: Response<unknown>): unknown {
+  const type = response.headers['content-type'];
+  if (type !== undefined && !/json/i.test(type)) return undefined;
+  const text = typeof response.body === 'string' ? response.body : String(response.rawBody ?? '');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A PVWA message as safe to show: without the caller's token, and not too long. */
+function scrub(message: string, token: string): string {
+  const clean = token && message.includes(token) ? message.split(token).join('[token]') : message;
+  return clean.length > MAX_MESSAGE_LENGTH ? clean.slice(0, MAX_MESSAGE_LENGTH) + '...' : clean;
+}

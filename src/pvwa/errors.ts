@@ -1,0 +1,35 @@
+/**
+ * The one error type the PVWA client throws. It says what went wrong in the PVWA's terms and
+ * carries the context (status, PVWA error code); errors.ts turns it into a GraphQL error.
+ */
+
+export type PvwaFailure =
+  /** No answer within the time allowed. */
+  | 'timeout'
+  /** No connection, or the connection broke, before an answer. */
+  | 'unavailable'
+  /** The PVWA answered with a non-2xx status. */
+  | 'status'
+  /** The PVWA answered 2xx, but not with what was asked for (HTML, broken JSON, wrong shape, too big). */
+  | 'bad-response';
+
+export class PvwaError extends Error {
+  override readonly name = 'PvwaError';
+
+  constructor(
+    readonly failure: PvwaFailure,
+    message: string,
+    readonly details: {
+      /** The PVWA's HTTP status, when it answered. */
+      status?: number;
+      /** `ErrorCode` of the PVWA's JSON error body, e.g. PASWS006E. */
+      pvwaErrorCode?: string;
+      /** Whether `message` is the PVWA's own `ErrorMessage`. */
+      fromPvwa?: boolean;
+      /** How many attempts were made. */
+      attempts?: number;
+    } = {},
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Event ids and the PVWA's URL rules ("No spaces in the URL", "+, & and % are not supported in
+ * URL values", "If the URL contains a dot, it must end with /"). An id that breaks them would be
+ * refused or misrouted by IIS, so the gateway refuses it before any upstream call.
+ */
+
+export const EVENTS_PATH = 'API/pta/API/Events/';
+
+const MAX_ID_LENGTH = 128;
+// White space and control characters, and what the PVWA forbids or what would change the path,
+// query or fragment.
+const FORBIDDEN_IN_ID = /[\s\p{Cc}+&%/\\?#]/u;
+
+/** Why `id` cannot be an event id, or null when it can. */
+export function eventIdProblem(id: string): string | null {
+  if (id.length < 1 || id.length > MAX_ID_LENGTH) return `must be 1 to ${MAX_ID_LENGTH} characters long`;
+  if (FORBIDDEN_IN_ID.test(id)) return 'must not contain white space or any of + & % / \\ ? #';
+  if (id === '.' || id === '..') return 'must not be "." or ".."';
+  return null;
+}
+
+/**
+ * The path of one event, relative to the PVWA base URL, for an id that passed `eventIdProblem`.
+ * The id goes in as it is: what is left that a URL path cannot hold (quotes, non-ASCII) is
+ * percent-encoded by the WHATWG URL parser, which is the least change. An id with a dot gets the
+ * trailing `/` the PVWA requires.
+ */
+export function eventPath(id: string): string {
+  const path = EVENTS_PATH + id;
+  return id.includes('.') ? path + '/' : path;
+}

@@ -1,0 +1,90 @@
+/**
+ * The PVWA's JSON, as really returned (see ../shared/docs/pvwa-pta-api.md).
+ *
+ * Required fields are the ones `isPvwaEvent` checks before an event enters the graph; every other
+ * field is typed as documented but may be missing or of another type at run time, so the mappers
+ * read them through the guards in graph/map.ts rather than trusting these types.
+ */
+
+export type PvwaEventStatus = 'OPEN' | 'CLOSED';
+export type PvwaCloseReason = 'HANDLED' | 'NOTREAL' | 'OTHER' | 'NONE';
+
+export interface PvwaResolvedAddress {
+  mOriginalAddress?: string;
+  mAddress?: string;
+  mHostName?: string;
+  mFqdn?: string;
+}
+
+export interface PvwaAddress {
+  mOriginalAddress?: string;
+  mResolvedAddress?: PvwaResolvedAddress;
+}
+
+/** `account.account`: DOMAIN accounts carry mDomain/spnList, LOCAL_UNIX ones mTarget. */
+export interface PvwaAccountDetails {
+  mUser?: string;
+  mDomain?: string;
+  spnList?: string[];
+  mTarget?: PvwaAddress;
+}
+
+export interface PvwaAccount {
+  accountAsStr?: string;
+  type?: string;
+  account?: PvwaAccountDetails;
+}
+
+export interface PvwaAudit {
+  id: string | number;
+  type: string;
+  createTime: number | string;
+  sensorType?: string;
+  action?: string;
+  psmCommand?: string;
+  vaultUser?: string;
+  accountId?: string | number;
+  account?: PvwaAccount;
+  source?: PvwaAddress;
+  target?: PvwaAddress;
+  cloudData?: Record<string, unknown>;
+}
+
+/** Free keys; seen: station, reason, vault_user, aggregation_count, matchPatterns, ... */
+export type PvwaAdditionalData = Record<string, unknown>;
+
+export interface PvwaEvent {
+  id: string;
+  type: string;
+  score: number;
+  createTime: number | string;
+  lastUpdateTime: number | string;
+  /** "OPEN" | "CLOSED" in every response seen; compared case-insensitively. */
+  mStatus: string;
+  closeReason?: string;
+  reasonText?: string;
+  audits?: PvwaAudit[];
+  additionalData?: PvwaAdditionalData;
+}
+
+/** Body of PATCH /API/pta/API/Events/{id}. */
+export interface PvwaEventPatch {
+  mStatus: PvwaEventStatus;
+  closeReason?: PvwaCloseReason;
+  reasonText?: string;
+}
+
+/** Query of GET /API/pta/API/Events/ (PVWA 11.3+; accountID 11.4+). */
+export interface PvwaEventQuery {
+  /** Epoch milliseconds. */
+  fromUpdateDate?: number;
+  status?: PvwaEventStatus;
+  accountID?: string;
+}
+
+/** The PVWA's JSON error body. */
+export interface PvwaErrorBody {
+  ErrorCode?: string;
+  ErrorMessage?: string;
+  Details?: unknown;
+}

@@ -1,0 +1,292 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createDemoEvents } from './data.js';
+
+/**
+ * The embedded PVWA: a real HTTP server speaking the PTA part of the PVWA REST API as a real PVWA
+ * does (see ../shared/docs/pvwa-pta-api.md): GET and PATCH events, Logon, Logoff, the URL rules,
+ * JSON errors, case-insensitive paths. It is the default upstream of `npm start`, the upstream of
+ * the integration tests and of the benchmark. Tests can give tokens their own events, inject
+ * faults and read the requests it received.
+ */
+
+export const DEMO_TOKEN = 'demo-token';
+export const DEMO_USER = { username: 'demo', password: 'demo' };
+
+type Json = Record<string, unknown>;
+
+/** A fault the next requests get instead of a normal answer. */
+export type Fault =
+  /** Answer normally, but only after `ms`. */
+  | { kind: 'delay'; ms: number }
+  /** Answer with this status and body (JSON by default). */
+  | { kind: 'status'; status: number; body?: string; contentType?: string; headers?: Record<string, string> }
+  /** 200 with an HTML page, as IIS sometimes answers. */
+  | { kind: 'html' }
+  /** 200 JSON cut in the middle (the whole, short body is sent). */
+  | { kind: 'truncated' }
+  /** 200 JSON, but not the shape asked for. */
+  | { kind: 'wrong-shape' }
+  /** Close the connection without an answer. */
+  | { kind: 'reset' };
+
+export interface FaultOptions {
+  /** How many requests get the fault; all from now on when absent. */
+  times?: number;
+  /** Only requests of these methods get it (GET, PATCH, POST). */
+  methods?: string[];
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** The path as received, undecoded. */
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  /** The IIS application path; `/PasswordVault` by default. */
+  basePath?: string;
+  /** How many demo events `demo-token` and logged-on sessions see. */
+  eventCount?: number;
+  seed?: number;
+  /** Keep a record of the requests received (on by default; off for the benchmark). */
+  record?: boolean;
+}
+
+const ERROR_401 = { ErrorCode: 'PASWS006E', ErrorMessage: 'The session token is missing, invalid or expired.' };
+const IIS_400 = '<!DOCTYPE html><html><head><title>Bad Request</title></head><body><h2>Bad Request - Invalid URL</h2><p>HTTP Error 400. The request is badly formed.</p></body></html>';
+const IIS_404 = '<!DOCTYPE html><html><head><title>404 - File or directory not found.</title></head><body><h2>404 - File or directory not found.</h2></body></html>';
+const CLOSE_REASONS = new Set(['HANDLED', 'NOTREAL', 'OTHER', 'NONE']);
+
+export class Simulator {
+  readonly requests: RecordedRequest[] = [];
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly basePath: string;
+  /** Event lists by token; sessions from Logon and demo-token share the demo list. */
+  private readonly datasets = new Map<string, Json[]>();
+  private readonly demoEvents: Json[];
+  private fault: { fault: Fault; remaining: number; methods?: string[] } | null = null;
+  private port = 0;
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    this.basePath = (options.basePath ?? '/PasswordVault').replace(/\/+$/, '').toLowerCase();
+    this.demoEvents = createDemoEvents(options.eventCount, options.seed);
+    this.datasets.set(DEMO_TOKEN, this.demoEvents);
+    this.server = this.createServer();
+  }
+
+  /** Base URL to give the gateway as PVWA_URL. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}${this.options.basePath ?? '/PasswordVault'}`;
+  }
+
+  async start(port = this.options.port ?? 0): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, this.options.host ?? '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  /** Stops listening and drops every open connection. */
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Gives `token` its own events (a copy); the token is accepted from now on. */
+  setEvents(token: string, events: readonly unknown[]): void {
+    this.datasets.set(token, structuredClone(events) as Json[]);
+  }
+
+  /** The events `token` sees (the simulator's own list: changes show in later answers). */
+  eventsOf(token = DEMO_TOKEN): Json[] {
+    return this.datasets.get(token) ?? [];
+  }
+
+  /** Makes the next requests fail as `fault` says. */
+  setFault(fault: Fault, options: FaultOptions = {}): void {
+    this.fault = { fault, remaining: options.times ?? Infinity, methods: options.methods };
+  }
+
+  clearFault(): void {
+    this.fault = null;
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0;
+  }
+
+  private createServer(): Server {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        this.handle(req, res, Buffer.concat(chunks).toString('utf8')).catch(() => {
+          if (!res.headersSent) send(res, 500, { ErrorCode: 'SIM500E', ErrorMessage: 'Simulator failure.' });
+        });
+      });
+    });
+    server.keepAliveTimeout = 30_000;
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    return server;
+  }
+
+  private takeFault(method: string): Fault | null {
+    const current = this.fault;
+    if (!current || (current.methods && !current.methods.includes(method))) return null;
+    if (--current.remaining <= 0) this.fault = null;
+    return current.fault;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+    const rawUrl = req.url ?? '/';
+    const queryAt = rawUrl.indexOf('?');
+    const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
+    const query = Object.fromEntries(new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)));
+    const method = req.method ?? 'GET';
+    if (this.options.record !== false) this.requests.push({ method, path, query, headers: req.headers, body });
+
+    const fault = this.takeFault(method);
+    if (fault) {
+      if (fault.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      else return this.sendFault(req, res, fault);
+      if (res.destroyed) return;
+    }
+
+    // The URL rules of the PVWA: no spaces, + & % in the path; a path with a dot ends with "/".
+    if (/[ +&%]/.test(path)) return sendText(res, 400, IIS_400, 'text/html');
+    if (path.includes('.') && !path.endsWith('/')) return sendText(res, 404, IIS_404, 'text/html');
+
+    const lower = path.toLowerCase();
+    if (!lower.startsWith(this.basePath + '/')) return sendText(res, 404, IIS_404, 'text/html');
+    const route = lower.slice(this.basePath.length);
+
+    const logon = /^\/api\/auth\/(cyberark|ldap|radius|windows)\/logon\/?$/.exec(route);
+    if (logon && method === 'POST') return this.logon(res, body);
+    if (/^\/api\/auth\/logoff\/?$/.test(route) && method === 'POST') return this.logoff(req, res);
+
+    const events = /^\/api\/pta\/api\/events(?:\/([^/]*))?\/?$/.exec(route);
+    if (!events) return sendText(res, 404, IIS_404, 'text/html');
+    const dataset = this.datasets.get(req.headers.authorization ?? '');
+    if (!dataset) return send(res, 401, ERROR_401);
+    const idInPath = events[1] ? path.slice(this.basePath.length).split('/')[5] : '';
+    if (!idInPath && method === 'GET') return this.list(res, dataset, query);
+    if (idInPath && method === 'PATCH') return this.update(res, dataset, decodeURIComponent(idInPath), body);
+    return send(res, 405, { ErrorCode: 'SIM405E', ErrorMessage: `The requested resource does not support http method '${method}'.` });
+  }
+
+  private sendFault(req: IncomingMessage, res: ServerResponse, fault: Exclude<Fault, { kind: 'delay' }>): void {
+    switch (fault.kind) {
+      case 'status':
+        return sendText(res, fault.status, fault.body ?? JSON.stringify({ ErrorCode: 'SIMFAULT', ErrorMessage: `Injected HTTP ${fault.status}.` }), fault.contentType ?? 'application/json; charset=utf-8', fault.headers);
+      case 'html':
+        return sendText(res, 200, '<html><body><h1>Server Error in \'/PasswordVault\' Application.</h1></body></html>', 'text/html');
+      case 'truncated':
+        return sendText(res, 200, '[{"id":"5f14495ce4b0ba4baf5efd83","type":"VaultViaIrregularIp","sco', 'application/json; charset=utf-8');
+      case 'wrong-shape':
+        return sendText(res, 200, JSON.stringify({ value: [], count: 0 }), 'application/json; charset=utf-8');
+      case 'reset':
+        req.socket.destroy();
+        return;
+    }
+  }
+
+  private list(res: ServerResponse, dataset: Json[], query: Record<string, string>): void {
+    let result = dataset;
+    if (query.fromUpdateDate !== undefined) {
+      const from = Number(query.fromUpdateDate);
+      if (!Number.isFinite(from)) return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'fromUpdateDate is invalid.' });
+      result = result.filter((event) => Number(event.lastUpdateTime) >= from);
+    }
+    if (query.status !== undefined) {
+      const status = query.status.toUpperCase();
+      if (status !== 'OPEN' && status !== 'CLOSED') return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'status is invalid.' });
+      result = result.filter((event) => String(event.mStatus).toUpperCase() === status);
+    }
+    if (query.accountID !== undefined) {
+      const accountId = query.accountID;
+      result = result.filter((event) => Array.isArray(event.audits) && event.audits.some((audit: Json) => audit?.accountId === accountId));
+    }
+    const sorted = [...result].sort((a, b) => Number(b.lastUpdateTime) - Number(a.lastUpdateTime));
+    send(res, 200, sorted);
+  }
+
+  private update(res: ServerResponse, dataset: Json[], id: string, body: string): void {
+    let patch: Json;
+    try {
+      patch = JSON.parse(body) as Json;
+    } catch {
+      return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'The request body is not valid JSON.' });
+    }
+    const status = typeof patch?.mStatus === 'string' ? patch.mStatus.toUpperCase() : '';
+    if (status !== 'OPEN' && status !== 'CLOSED') return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'mStatus must be OPEN or CLOSED.' });
+    if (patch.closeReason !== undefined && !CLOSE_REASONS.has(String(patch.closeReason))) {
+      return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'closeReason is invalid.' });
+    }
+    if (patch.reasonText !== undefined && (typeof patch.reasonText !== 'string' || patch.reasonText.length > 100)) {
+      return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'reasonText must be a string of at most 100 characters.' });
+    }
+    const event = dataset.find((candidate) => candidate.id === id);
+    if (!event) return send(res, 404, { ErrorCode: 'SIM404E', ErrorMessage: `Security event ${id} was not found.` });
+    event.mStatus = status;
+    delete event.closeReason;
+    delete event.reasonText;
+    if (patch.closeReason !== undefined) event.closeReason = patch.closeReason;
+    if (patch.reasonText !== undefined) event.reasonText = patch.reasonText;
+    event.lastUpdateTime = Date.now();
+    send(res, 200, event);
+  }
+
+  private logon(res: ServerResponse, body: string): void {
+    let credentials: Json;
+    try {
+      credentials = JSON.parse(body) as Json;
+    } catch {
+      return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'The request body is not valid JSON.' });
+    }
+    if (credentials?.username !== DEMO_USER.username || credentials?.password !== DEMO_USER.password) {
+      return send(res, 403, { ErrorCode: 'ITATS127E', ErrorMessage: 'Authentication failure for User [' + String(credentials?.username) + '].' });
+    }
+    // Opaque like a self-hosted PVWA's token: base64 of "GUID;hex;hex;".
+    const token = Buffer.from(`${crypto.randomUUID()};${randomBytes(32).toString('hex')};${randomBytes(16).toString('hex')};`).toString('base64');
+    this.datasets.set(token, this.demoEvents);
+    // The answer is a bare JSON string.
+    send(res, 200, token);
+  }
+
+  private logoff(req: IncomingMessage, res: ServerResponse): void {
+    const token = req.headers.authorization ?? '';
+    if (!this.datasets.has(token)) return send(res, 401, ERROR_401);
+    if (token !== DEMO_TOKEN) this.datasets.delete(token);
+    send(res, 200, {});
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  sendText(res, status, JSON.stringify(body), 'application/json; charset=utf-8');
+}
+
+function sendText(res: ServerResponse, status: number, text: string, contentType: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Starts a simulator; `await sim.close()` stops it. */
+export function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  return new Simulator(options).start();
+}
