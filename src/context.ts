@@ -16,7 +16,7 @@ export interface GraphContext {
   warnings: Warning[];
 }
 
-const BEARER = /^bearer\s+/i;
+const BEARER = /^bearer(?:\s+|$)/i;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**

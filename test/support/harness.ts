@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startGateway, type Gateway } from '../../src/server.js';
+import { DEMO_TOKEN, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
+
+const FIXTURES = new URL('../../../shared/fixtures/pvwa/', import.meta.url);
+
+/** A real PVWA payload from ../shared/fixtures/pvwa. */
+export function fixture<T = unknown>(name: string): T {
+  return JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as T;
+}
+
+export interface GraphQLAnswer {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: Record<string, any> | null;
+    errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }>;
+    extensions?: Record<string, any>;
+  };
+}
+
+export interface Harness {
+  sim: Simulator;
+  gateway: Gateway;
+  /** Every log line the gateway wrote, parsed. */
+  logs: Array<Record<string, any>>;
+  /** The raw log output. */
+  logText(): string;
+  /** POSTs a GraphQL request; `token` goes in Authorization as given (null: no header). */
+  gql(query: string, variables?: Record<string, unknown>, options?: { token?: string | null; headers?: Record<string, string> }): Promise<GraphQLAnswer>;
+  close(): Promise<void>;
+}
+
+/** The simulator and the gateway as real HTTP servers on port 0. */
+export async function startHarness(
+  options: { env?: Record<string, string>; simulator?: SimulatorOptions; logLevel?: string } = {},
+): Promise<Harness> {
+  const sim = await startSimulator({ eventCount: 40, ...options.simulator });
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PVWA_URL: sim.url,
+    PVWA_RETRY_BASE_MS: '10',
+    LOG_LEVEL: options.logLevel ?? 'warn',
+    ...options.env,
+  });
+  const logger = createLogger({ level: config.LOG_LEVEL, destination });
+  const gateway = await startGateway({ config, logger });
+  const logText = () => chunks.join('');
+  return {
+    sim,
+    gateway,
+    get logs() {
+      return logText().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+    },
+    logText,
+    async gql(query, variables, { token = DEMO_TOKEN, headers = {} } = {}) {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token !== null ? { authorization: token } : {}),
+          ...headers,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLAnswer['body'] };
+    },
+    async close() {
+      await gateway.stop();
+      await sim.close();
+    },
+  };
+}
+
+/** Every field of a SecurityEvent, for tests that check whole events. */
+export const EVENT_FIELDS = `
+  id type score status createTime lastUpdateTime closeReason reasonText
+  audits {
+    id type sensorType action psmCommand createTime vaultUser accountId
+    account { asString type user domain spnList target { originalAddress resolved { originalAddress address hostName fqdn } } }
+    source { originalAddress resolved { originalAddress address hostName fqdn } }
+    target { originalAddress resolved { originalAddress address hostName fqdn } }
+  }
+  additionalData { mitigationAction sessionIsLive matchPatterns sessionIds station reason vaultUser aggregationCount raw }
+`;
+
+/** The upstream calls to the events endpoint the simulator received. */
+export function eventCalls(sim: Simulator, method?: string) {
+  return sim.requests.filter((r) => /\/api\/pta\/api\/events/i.test(r.path) && (!method || r.method === method));
+}
