@@ -87,7 +87,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (original instanceof PvwaError) return formatPvwaError(formatted, original);
   const code = formatted.extensions?.code;
-  if (typeof code === 'string' && (OUR_CODES.has(code) || APOLLO_CODES.has(code))) {
+  if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR && (OUR_CODES.has(code) || APOLLO_CODES.has(code))) {
     const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }

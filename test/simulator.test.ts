@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createDemoEvents } from '../src/simulator/data.js';
+import { DEMO_TOKEN, startSimulator, type Simulator } from '../src/simulator/server.js';
+import { eventProblem } from '../src/pvwa/validate.js';
+
+describe('the embedded PVWA simulator', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator();
+  });
+  afterAll(() => sim.close());
+
+  const call = (path: string, init: RequestInit = {}) =>
+    fetch(`${sim.url}${path}`, { ...init, headers: { authorization: DEMO_TOKEN, ...(init.headers as Record<string, string>) } });
+
+  it('serves at least 200 deterministic demo events of several types, in the real shapes', async () => {
+    const events = createDemoEvents();
+    expect(createDemoEvents()).toEqual(events);
+    expect(events.length).toBeGreaterThanOrEqual(200);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    expect(events.every((e) => eventProblem(e) === null && /^[0-9a-f]{24}$/.test(String(e.id)))).toBe(true);
+    expect(new Set(events.map((e) => e.type)).size).toBeGreaterThanOrEqual(4);
+    expect(new Set(events.map((e) => e.mStatus))).toEqual(new Set(['OPEN', 'CLOSED']));
+    const audits = events.flatMap((e) => e.audits as Array<Record<string, any>>);
+    expect(new Set(audits.map((a) => a.account?.type).filter(Boolean))).toEqual(new Set(['DOMAIN', 'LOCAL_UNIX']));
+    expect(audits.some((a) => a.source.mResolvedAddress) && audits.some((a) => !a.source.mResolvedAddress)).toBe(true);
+    expect(events.some((e) => !Number.isInteger(e.score))).toBe(true);
+    expect(events.every((e) => Number(e.createTime) > 1e12)).toBe(true);
+
+    const response = await call('/API/pta/API/Events/');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const listed = (await response.json()) as Array<Record<string, unknown>>;
+    expect(listed.length).toBe(events.length);
+    const times = listed.map((e) => Number(e.lastUpdateTime));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  it('matches paths case-insensitively and filters by status, fromUpdateDate (ms) and accountID', async () => {
+    const all = (await (await call('/api/PTA/api/events')).json()) as Array<Record<string, any>>;
+    const open = (await (await call('/API/pta/API/Events/?status=OPEN')).json()) as Array<Record<string, any>>;
+    expect(open.length).toBe(all.filter((e) => e.mStatus === 'OPEN').length);
+    const since = all[9].lastUpdateTime as number;
+    const recent = (await (await call(`/API/pta/API/Events/?fromUpdateDate=${since}`)).json()) as unknown[];
+    expect(recent).toHaveLength(10);
+    const accountId = all.flatMap((e) => e.audits).find((a: any) => a.accountId).accountId as string;
+    const byAccount = (await (await call(`/API/pta/API/Events/?accountID=${accountId}`)).json()) as Array<Record<string, any>>;
+    expect(byAccount.length).toBeGreaterThan(0);
+    expect(byAccount.every((e) => e.audits.some((a: any) => a.accountId === accountId))).toBe(true);
+  });
+
+  it('answers 401 PASWS006E JSON to an unknown token', async () => {
+    const response = await fetch(`${sim.url}/API/pta/API/Events/`, { headers: { authorization: 'nope' } });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ ErrorCode: 'PASWS006E', ErrorMessage: 'The session token is missing, invalid or expired.' });
+  });
+
+  it('applies the URL rules: 400 for space, + & % in the path, 404 for a dot without a trailing slash or an unknown id', async () => {
+    for (const bad of ['a%20b', 'a+b', 'a&b', 'a%25b']) {
+      expect((await call(`/API/pta/API/Events/${bad}`, { method: 'PATCH', body: '{"mStatus":"OPEN"}' })).status).toBe(400);
+    }
+    expect((await call('/API/pta/API/Events/a.b', { method: 'PATCH', body: '{"mStatus":"OPEN"}' })).status).toBe(404);
+    const unknown = await call('/API/pta/API/Events/000000000000000000000000', { method: 'PATCH', body: '{"mStatus":"OPEN"}' });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('logs on with a bare JSON string token that then works, and logs off', async () => {
+    const logon = await fetch(`${sim.url}/API/auth/Cyberark/Logon`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'demo', password: 'demo', concurrentSession: true }),
+    });
+    expect(logon.status).toBe(200);
+    const token = (await logon.json()) as string;
+    expect(typeof token).toBe('string');
+    expect(token.length).toBeGreaterThan(100);
+    expect((await fetch(`${sim.url}/API/pta/API/Events/`, { headers: { authorization: token } })).status).toBe(200);
+    // Still quoted as in the Logon answer: refused, as a real PVWA does.
+    expect((await fetch(`${sim.url}/API/pta/API/Events/`, { headers: { authorization: JSON.stringify(token) } })).status).toBe(401);
+    expect((await fetch(`${sim.url}/API/Auth/Logoff`, { method: 'POST', headers: { authorization: token } })).status).toBe(200);
+    expect((await fetch(`${sim.url}/API/pta/API/Events/`, { headers: { authorization: token } })).status).toBe(401);
+    const wrong = await fetch(`${sim.url}/API/auth/LDAP/Logon`, { method: 'POST', body: JSON.stringify({ username: 'demo', password: 'x' }) });
+    expect(wrong.status).toBe(403);
+  });
+
+  it('records requests and injects a fault for a given number of requests', async () => {
+    sim.clearRequests();
+    sim.setFault({ kind: 'status', status: 503 }, { times: 1, methods: ['GET'] });
+    expect((await call('/API/pta/API/Events/?status=OPEN')).status).toBe(503);
+    expect((await call('/API/pta/API/Events/')).status).toBe(200);
+    expect(sim.requests.map((r) => [r.method, r.path, r.query])).toEqual([
+      ['GET', '/PasswordVault/API/pta/API/Events/', { status: 'OPEN' }],
+      ['GET', '/PasswordVault/API/pta/API/Events/', {}],
+    ]);
+  });
+});
