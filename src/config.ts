@@ -46,6 +46,13 @@ export const CONFIG_VARIABLES = {
   PVWA_GET_RETRIES: int(0, 2).default(2).describe('Retries of a GET on connection errors, 429, 502, 503 and 504 (at most 2).'),
   PVWA_RETRY_BASE_MS: int(1, 10_000).default(100).describe('First retry backoff in ms; doubles with each retry, with full jitter.'),
   PVWA_RETRY_AFTER_MAX_MS: int(0, 60_000).default(2_000).describe('Longest `Retry-After` of a 429 that is waited for, in ms; a longer one fails the call at once.'),
+  MAX_REQUEST_BYTES: int(1024, 64 * 1024 ** 2).default(64 * 1024).describe('Largest request body accepted by `/graphql`, in bytes; a larger one is refused with HTTP 413.'),
+  MAX_QUERY_DEPTH: int(1, 100).default(10).describe('Deepest field nesting a GraphQL document may have (fragments included).'),
+  MAX_QUERY_ALIASES: int(0, 1000).default(15).describe('Most aliases a GraphQL document may use.'),
+  MAX_QUERY_COST: int(1, 10_000_000).default(100_000).describe('Highest cost a GraphQL document may have: 1 per scalar field, 2 per object field, a list field times its `first`.'),
+  MAX_QUERY_TOKENS: int(10, 1_000_000).default(2000).describe('Most lexical tokens a GraphQL document may have (bounds parsing work).'),
+  INTROSPECTION: bool.optional().describe('Allow schema introspection. Default: on, except when `NODE_ENV=production`.'),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long in-flight requests may take to finish before their connections are closed, in ms.'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' })
     .default('info').describe('Least severe log level written.'),
@@ -55,8 +62,9 @@ export const CONFIG_VARIABLES = {
 const schema = z.object(CONFIG_VARIABLES);
 type Raw = z.infer<typeof schema>;
 
-export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS'> {
+export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION'> {
   PVWA_DEADLINE_MS: number;
+  INTROSPECTION: boolean;
 }
 
 export class ConfigError extends Error {
@@ -78,5 +86,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}.`);
   }
   const raw = result.data;
-  return { ...raw, PVWA_DEADLINE_MS: raw.PVWA_DEADLINE_MS ?? 2 * raw.PVWA_TIMEOUT_MS };
+  return {
+    ...raw,
+    PVWA_DEADLINE_MS: raw.PVWA_DEADLINE_MS ?? 2 * raw.PVWA_TIMEOUT_MS,
+    INTROSPECTION: raw.INTROSPECTION ?? raw.NODE_ENV !== 'production',
+  };
 }

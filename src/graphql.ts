@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { GraphQLError, type ValidationContext } from 'graphql';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createContext, requestIdFrom, type GraphContext } from './context.js';
+import { formatError } from './errors.js';
+import { resolvers } from './graph/resolvers/index.js';
+import { loadTypeDefs } from './graph/schema.js';
+import { header, readBody } from './http.js';
+import type { PvwaClient } from './pvwa/client.js';
+import { PvwaError } from './pvwa/errors.js';
+
+/** Adds the request's warnings (events left out, ...) to the response's extensions. */
+const warningsPlugin: ApolloServerPlugin<GraphContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue, response }) {
+        if (contextValue.warnings.length === 0 || response.body.kind !== 'single') return;
+        const result = response.body.singleResult;
+        result.extensions = { ...result.extensions, warnings: contextValue.warnings };
+      },
+    };
+  },
+};
+
+/** Logs what becomes INTERNAL_SERVER_ERROR (a bug), with its stack, which the client never sees. */
+function bugLoggingPlugin(logger: Logger): ApolloServerPlugin<GraphContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const original = error.originalError;
+            if (original && !(original instanceof GraphQLError) && !(original instanceof PvwaError)) {
+              (contextValue?.logger ?? logger).error({ err: original, path: error.path }, 'resolver failed');
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * graphql-armor's rules throw by default, which Apollo Server shows as an internal error; reported
+ * through the validation context instead, they are GRAPHQL_VALIDATION_FAILED with HTTP 400.
+ */
+const reportAsValidationError = {
+  exposeLimits: true,
+  propagateOnRejection: false,
+  onReject: [
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''))),
+  ],
+};
+
+/** Apollo Server with the gateway's schema, error policy and limits on hostile documents. */
+export function createApollo(config: Config, logger: Logger): ApolloServer<GraphContext> {
+  return new ApolloServer<GraphContext>({
+    typeDefs: loadTypeDefs(),
+    resolvers,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.INTROSPECTION,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
+    validationRules: [
+      maxDepthRule({ n: config.MAX_QUERY_DEPTH, ...reportAsValidationError }),
+      maxAliasesRule({ n: config.MAX_QUERY_ALIASES, ...reportAsValidationError }),
+      // Linear in depth (the default 1.5 grows exponentially and refuses a full event); `first`
+      // multiplies the cost of a list, so a page of 500 full events fits and three do not.
+      costLimitRule({ maxCost: config.MAX_QUERY_COST, depthCostFactor: 1, objectCost: 2, scalarCost: 1, ...reportAsValidationError }),
+    ],
+    logger,
+    plugins: [warningsPlugin, bugLoggingPlugin(logger)],
+  });
+}
+
+/** The /graphql route: the HTTP request to Apollo Server and back, with a per-request context. */
+export function graphqlHandler(options: { apollo: ApolloServer<GraphContext>; client: PvwaClient; logger: Logger; maxRequestBytes: number }) {
+  const { apollo, client, logger, maxRequestBytes } = options;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const requestId = requestIdFrom(header(req, 'x-request-id'));
+    res.setHeader('x-request-id', requestId);
+    const read = await readBody(req, res, maxRequestBytes);
+    if (read === undefined) return;
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const url = req.url ?? '';
+    const queryAt = url.indexOf('?');
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: {
+        method: (req.method ?? 'GET').toUpperCase(),
+        headers,
+        search: queryAt === -1 ? '' : url.slice(queryAt),
+        body: read.body,
+      },
+      context: async () => createContext({ authorization: header(req, 'authorization'), requestId, client, logger }),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+}

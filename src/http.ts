@@ -1,0 +1,63 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Small HTTP helpers shared by the routes. */
+
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** A request-level error in the GraphQL response format. */
+export function sendRequestError(res: ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+}
+
+const UTF8_CHARSET = /charset\s*=\s*"?utf-8"?/i;
+
+/**
+ * The request body, parsed when it is JSON; undefined for no body, or when an error answer was
+ * already sent (too large, not UTF-8, malformed JSON). Hand-written instead of body-parser: a
+ * dozen lines, one route with a body, and the limit must hold before the body is buffered.
+ */
+export async function readBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<{ body: unknown } | undefined> {
+  const method = req.method ?? 'GET';
+  if (method === 'GET' || method === 'HEAD') return { body: undefined };
+  const tooLarge = `The request body is larger than ${maxBytes} bytes.`;
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
+    sendRequestError(res, 413, tooLarge);
+    req.resume();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      res.setHeader('connection', 'close');
+      sendRequestError(res, 413, tooLarge);
+      req.resume();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  // Not JSON: Apollo Server decides (it refuses what it cannot run with a 4xx).
+  if (!type.startsWith('application/json')) return { body: text === '' ? undefined : text };
+  if (type.includes('charset') && !UTF8_CHARSET.test(type)) {
+    sendRequestError(res, 415, 'Only UTF-8 request bodies are supported.');
+    return undefined;
+  }
+  try {
+    return { body: JSON.parse(text) };
+  } catch {
+    sendRequestError(res, 400, 'The request body is not valid JSON.');
+    return undefined;
+  }
+}
