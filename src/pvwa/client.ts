@@ -161,7 +161,6 @@ export class PvwaClient {
     options: { method: 'GET' | 'PATCH'; searchParams?: Record<string, string | number>; json?: unknown; retry: object },
   ): Promise<unknown> {
     const started = performance.now();
-    let attempts = 1;
     let tooBig = false;
     if (this.options.insecureTls) this.logger.warn({ endpoint }, 'calling the PVWA without TLS verification');
     const request = this.http(path, {
@@ -172,7 +171,6 @@ export class PvwaClient {
       headers: { authorization: caller.token, 'x-request-id': caller.requestId },
       signal: AbortSignal.timeout(this.options.deadlineMs),
     });
-    request.on('retry', () => { attempts++; });
     request.on('downloadProgress', ({ transferred }) => {
       if (transferred > this.options.maxBodyBytes && !tooBig) {
         tooBig = true;
@@ -183,12 +181,14 @@ export class PvwaClient {
     try {
       response = await request;
     } catch (error) {
+      const attempts = 1 + ((error as RequestError).request?.retryCount ?? 0);
       const failure = tooBig
         ? new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts })
         : this.failureOf(error, caller.token, attempts);
       this.observe({ endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts, failure: failure.failure });
       throw failure;
     }
+    const attempts = 1 + response.retryCount;
     this.observe({ endpoint, status: response.statusCode, durationMs: performance.now() - started, attempts });
     const parsed = parseJson(response);
     if (parsed === undefined) {
