@@ -34,13 +34,16 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    void gateway
+    gateway
       .stop()
       .then(() => simulator?.close())
-      .then(() => {
-        logger.flush();
-        process.exit(0);
-      });
+      .then(
+        () => logger.flush(() => process.exit(0)),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          logger.flush(() => process.exit(1));
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -56,6 +56,8 @@ const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
   'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE',
 ]);
+/** Node's codes for a certificate that does not verify (self-signed, unknown CA, expired, wrong host). */
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/;
 const MAX_MESSAGE_LENGTH = 300;
 
 export class PvwaClient {
@@ -210,6 +212,10 @@ export class PvwaClient {
     if (error instanceof RequestError) {
       if (error.name === 'TimeoutError' || error.name === 'AbortError' || error.code === 'ETIMEDOUT' || error.code === 'ERR_ABORTED') {
         return new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts });
+      }
+      if (TLS_CODES.test(error.code)) {
+        this.logger.error({ code: error.code }, 'the PVWA TLS certificate could not be verified (see PVWA_CA_FILE)');
+        return new PvwaError('bad-response', "The PVWA's TLS certificate could not be verified.", { attempts });
       }
       if (UNAVAILABLE_CODES.has(error.code) || error.name === 'ReadError') {
         return new PvwaError('unavailable', 'The PVWA could not be reached.', { attempts });

@@ -4,7 +4,7 @@
  */
 
 /** mulberry32: a tiny seeded PRNG, so the same seed always gives the same events. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

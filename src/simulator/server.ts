@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createDemoEvents } from './data.js';
 
@@ -57,6 +58,8 @@ export interface SimulatorOptions {
   seed?: number;
   /** Keep a record of the requests received (on by default; off for the benchmark). */
   record?: boolean;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
 }
 
 const ERROR_401 = { ErrorCode: 'PASWS006E', ErrorMessage: 'The session token is missing, invalid or expired.' };
@@ -84,7 +87,8 @@ export class Simulator {
 
   /** Base URL to give the gateway as PVWA_URL. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}${this.options.basePath ?? '/PasswordVault'}`;
+    const scheme = this.options.tls ? 'https' : 'http';
+    return `${scheme}://127.0.0.1:${this.port}${this.options.basePath ?? '/PasswordVault'}`;
   }
 
   async start(port = this.options.port ?? 0): Promise<this> {
@@ -97,6 +101,11 @@ export class Simulator {
     });
     this.port = (this.server.address() as AddressInfo).port;
     return this;
+  }
+
+  /** How many client connections are open now. */
+  get openConnections(): number {
+    return this.sockets.size;
   }
 
   /** Stops listening and drops every open connection. */
@@ -129,7 +138,7 @@ export class Simulator {
   }
 
   private createServer(): Server {
-    const server = createServer((req, res) => {
+    const listener: RequestListener = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
@@ -137,9 +146,10 @@ export class Simulator {
           if (!res.headersSent) send(res, 500, { ErrorCode: 'SIM500E', ErrorMessage: 'Simulator failure.' });
         });
       });
-    });
+    };
+    const server = this.options.tls ? createTlsServer(this.options.tls, listener) : createServer(listener);
     server.keepAliveTimeout = 30_000;
-    server.on('connection', (socket) => {
+    server.on(this.options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
