@@ -53,6 +53,11 @@ export const CONFIG_VARIABLES = {
   MAX_QUERY_TOKENS: int(10, 1_000_000).default(2000).describe('Most lexical tokens a GraphQL document may have (bounds parsing work).'),
   INTROSPECTION: bool.optional().describe('Allow schema introspection. Default: on, except when `NODE_ENV=production`.'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long in-flight requests may take to finish before their connections are closed, in ms.'),
+  SHUTDOWN_DELAY_MS: int(0, 600_000).default(0).describe('On SIGTERM, how long to keep accepting requests while `/readyz` already answers 503, so load balancers stop sending first, in ms.'),
+  READINESS_INTERVAL_MS: int(100, 3_600_000).default(5_000).describe('How often `/readyz` checks in the background that the PVWA is reachable (a TCP connection, no token), in ms.'),
+  READINESS_TIMEOUT_MS: int(10, 60_000).default(2_000).describe('Time allowed for that check to connect, in ms.'),
+  METRICS_MAX_OPERATIONS: int(0, 10_000).default(100).describe('Most distinct GraphQL operation names used as metric labels; further names count as `other`.'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional().describe('`json` (one JSON object per line) or `pretty` (human-readable). Default: json in production, pretty otherwise.'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' })
     .default('info').describe('Least severe log level written.'),
@@ -62,10 +67,18 @@ export const CONFIG_VARIABLES = {
 const schema = z.object(CONFIG_VARIABLES);
 type Raw = z.infer<typeof schema>;
 
-export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION'> {
+export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION' | 'LOG_FORMAT'> {
   PVWA_DEADLINE_MS: number;
   INTROSPECTION: boolean;
+  LOG_FORMAT: 'json' | 'pretty';
 }
+
+/** How the README shows the defaults that derive from other variables. */
+export const DERIVED_DEFAULTS: Partial<Record<keyof typeof CONFIG_VARIABLES, string>> = {
+  PVWA_DEADLINE_MS: '2 x `PVWA_TIMEOUT_MS`',
+  INTROSPECTION: 'on; off in production',
+  LOG_FORMAT: 'json in production, else pretty',
+};
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -90,5 +103,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...raw,
     PVWA_DEADLINE_MS: raw.PVWA_DEADLINE_MS ?? 2 * raw.PVWA_TIMEOUT_MS,
     INTROSPECTION: raw.INTROSPECTION ?? raw.NODE_ENV !== 'production',
+    LOG_FORMAT: raw.LOG_FORMAT ?? (raw.NODE_ENV === 'production' ? 'json' : 'pretty'),
   };
 }

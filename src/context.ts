@@ -4,9 +4,25 @@ import { unauthenticated } from './errors.js';
 import { createLoaders, type Loaders, type Warning } from './graph/loaders.js';
 import type { PvwaApi, PvwaClient } from './pvwa/client.js';
 
+/** What the request's log line and metrics say about it; filled in as the request runs. */
+export interface RequestRecord {
+  requestId: string;
+  operationName: string | null;
+  operationType: string | null;
+  /** OK, or the code of the first error. */
+  outcome: string;
+  upstreamCalls: number;
+  upstreamMs: number;
+}
+
+export function newRequestRecord(requestId: string): RequestRecord {
+  return { requestId, operationName: null, operationType: null, outcome: 'OK', upstreamCalls: 0, upstreamMs: 0 };
+}
+
 /** Everything a resolver may use, for one request only. */
 export interface GraphContext {
   requestId: string;
+  record: RequestRecord;
   logger: Logger;
   /** The PVWA client bound to the caller's token; throws UNAUTHENTICATED when there is none. */
   pvwa(): PvwaApi;
@@ -38,20 +54,29 @@ export function requestIdFrom(header: string | undefined): string {
 
 export function createContext(options: {
   authorization: string | undefined;
-  requestId: string;
+  record: RequestRecord;
   client: PvwaClient;
   logger: Logger;
 }): GraphContext {
+  const { record } = options;
   const token = tokenFrom(options.authorization);
   let api: PvwaApi | undefined;
   let loaders: Loaders | undefined;
   const pvwa = (): PvwaApi => {
     if (token === null) throw unauthenticated();
-    return (api ??= options.client.bind({ token, requestId: options.requestId }));
+    return (api ??= options.client.bind({
+      token,
+      requestId: record.requestId,
+      onCall: (call) => {
+        record.upstreamCalls++;
+        record.upstreamMs += call.durationMs;
+      },
+    }));
   };
   const warnings: Warning[] = [];
   return {
-    requestId: options.requestId,
+    requestId: record.requestId,
+    record,
     logger: options.logger,
     pvwa,
     warnings,

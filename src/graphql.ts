@@ -6,7 +6,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { createContext, requestIdFrom, type GraphContext } from './context.js';
+import { createContext, newRequestRecord, requestIdFrom, type GraphContext, type RequestRecord } from './context.js';
 import { formatError } from './errors.js';
 import { resolvers } from './graph/resolvers/index.js';
 import { loadTypeDefs } from './graph/schema.js';
@@ -14,35 +14,36 @@ import { header, readBody } from './http.js';
 import type { PvwaClient } from './pvwa/client.js';
 import { PvwaError } from './pvwa/errors.js';
 
-/** Adds the request's warnings (events left out, ...) to the response's extensions. */
-const warningsPlugin: ApolloServerPlugin<GraphContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ contextValue, response }) {
-        if (contextValue.warnings.length === 0 || response.body.kind !== 'single') return;
-        const result = response.body.singleResult;
-        result.extensions = { ...result.extensions, warnings: contextValue.warnings };
-      },
-    };
-  },
-};
-
-/** Logs what becomes INTERNAL_SERVER_ERROR (a bug), with its stack, which the client never sees. */
-function bugLoggingPlugin(logger: Logger): ApolloServerPlugin<GraphContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, contextValue }) {
-          for (const error of errors) {
-            const original = error.originalError;
-            if (original && !(original instanceof GraphQLError) && !(original instanceof PvwaError)) {
-              (contextValue?.logger ?? logger).error({ err: original, path: error.path }, 'resolver failed');
-            }
-          }
-        },
-      };
+/**
+ * The gateway's one Apollo plugin (one, because every plugin costs each request a little):
+ * records the operation and its outcome for the request log and metrics, adds the request's
+ * warnings to the response's extensions, and logs what becomes INTERNAL_SERVER_ERROR (a bug),
+ * with its stack, which the client never sees.
+ */
+function gatewayPlugin(): ApolloServerPlugin<GraphContext> {
+  const hooks: Awaited<ReturnType<NonNullable<ApolloServerPlugin<GraphContext>['requestDidStart']>>> = {
+    async didEncounterErrors({ errors, contextValue }) {
+      for (const error of errors) {
+        const original = error.originalError;
+        if (original && !(original instanceof GraphQLError) && !(original instanceof PvwaError)) {
+          contextValue.logger.error({ err: original, path: error.path, requestId: contextValue.requestId }, 'resolver failed');
+        }
+      }
+    },
+    async willSendResponse({ contextValue, response, operation }) {
+      const { record, warnings } = contextValue;
+      if (operation) {
+        record.operationName = operation.name?.value ?? null;
+        record.operationType = operation.operation;
+      }
+      if (response.body.kind !== 'single') return;
+      const result = response.body.singleResult;
+      const code = result.errors?.[0]?.extensions?.code;
+      if (code !== undefined) record.outcome = String(code);
+      if (warnings.length > 0) result.extensions = { ...result.extensions, warnings };
     },
   };
+  return { requestDidStart: async () => hooks };
 }
 
 /**
@@ -77,16 +78,30 @@ export function createApollo(config: Config, logger: Logger): ApolloServer<Graph
       costLimitRule({ maxCost: config.MAX_QUERY_COST, depthCostFactor: 1, objectCost: 2, scalarCost: 1, ...reportAsValidationError }),
     ],
     logger,
-    plugins: [warningsPlugin, bugLoggingPlugin(logger)],
+    plugins: [gatewayPlugin()],
   });
 }
 
+/** Told when a /graphql request is answered: its record, HTTP status and duration. */
+export type RequestObserver = (record: RequestRecord, status: number, durationMs: number) => void;
+
 /** The /graphql route: the HTTP request to Apollo Server and back, with a per-request context. */
-export function graphqlHandler(options: { apollo: ApolloServer<GraphContext>; client: PvwaClient; logger: Logger; maxRequestBytes: number }) {
-  const { apollo, client, logger, maxRequestBytes } = options;
+export function graphqlHandler(options: {
+  apollo: ApolloServer<GraphContext>;
+  client: PvwaClient;
+  logger: Logger;
+  maxRequestBytes: number;
+  onAnswered: RequestObserver;
+}) {
+  const { apollo, client, logger, maxRequestBytes, onAnswered } = options;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const requestId = requestIdFrom(header(req, 'x-request-id'));
-    res.setHeader('x-request-id', requestId);
+    const started = performance.now();
+    const record = newRequestRecord(requestIdFrom(header(req, 'x-request-id')));
+    res.setHeader('x-request-id', record.requestId);
+    res.once('finish', () => {
+      if (res.statusCode >= 400 && record.outcome === 'OK') record.outcome = 'BAD_REQUEST';
+      onAnswered(record, res.statusCode, performance.now() - started);
+    });
     const read = await readBody(req, res, maxRequestBytes);
     if (read === undefined) return;
     const headers = new HeaderMap();
@@ -102,7 +117,7 @@ export function graphqlHandler(options: { apollo: ApolloServer<GraphContext>; cl
         search: queryAt === -1 ? '' : url.slice(queryAt),
         body: read.body,
       },
-      context: async () => createContext({ authorization: header(req, 'authorization'), requestId, client, logger }),
+      context: async () => createContext({ authorization: header(req, 'authorization'), record, client, logger }),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

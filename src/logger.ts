@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * Where a token could sit in a log object. Redaction is configured here, once, so that no log
@@ -11,13 +12,19 @@ export const REDACT_PATHS = [
   'headers.cookie',
   'req.headers.authorization',
   'req.headers.cookie',
+  'err.options.headers.authorization',
   '*.authorization',
   '*.token',
   '*.headers.authorization',
   '*.headers.cookie',
 ];
 
-export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
+export function createLogger(options: { level: string; format?: 'json' | 'pretty'; destination?: DestinationStream }): Logger {
+  const destination =
+    options.destination ??
+    (options.format === 'pretty'
+      ? pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      : pino.destination({ sync: false }));
   return pino(
     {
       level: options.level,
@@ -26,6 +33,6 @@ export function createLogger(options: { level: string; destination?: Destination
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? pino.destination({ sync: false }),
+    destination,
   );
 }

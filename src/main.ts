@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './server.js';
-import { DEMO_TOKEN, startSimulator, type Simulator } from './simulator/server.js';
+import { DEMO_TOKEN, type Simulator } from './simulator/server.js';
 
 /**
  * Reads the configuration, starts the embedded simulator when no PVWA_URL is set, starts the
@@ -16,10 +16,15 @@ async function main(): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  const logger = createLogger({ level: config.LOG_LEVEL });
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
   let simulator: Simulator | undefined;
   if (!config.PVWA_URL) {
+    if (config.NODE_ENV === 'production') {
+      process.stderr.write('Invalid configuration: PVWA_URL is required when NODE_ENV=production (the embedded simulator is for development).\n');
+      process.exit(1);
+    }
+    const { startSimulator } = await import('./simulator/server.js');
     simulator = await startSimulator();
     config = { ...config, PVWA_URL: simulator.url };
     logger.info({ pvwaUrl: simulator.url }, 'no PVWA_URL: using the embedded PVWA simulator');

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import got, { HTTPError, RequestError, type Got, type Response } from 'got';
 import type { Logger } from 'pino';
-import { PvwaError } from './errors.js';
+import { PvwaError, type PvwaFailure } from './errors.js';
 import { EVENTS_PATH, eventPath } from './paths.js';
 import type { PvwaErrorBody, PvwaEvent, PvwaEventPatch, PvwaEventQuery } from './types.js';
 import { eventProblem } from './validate.js';
@@ -35,6 +35,18 @@ export interface PvwaClientOptions {
 export interface PvwaCaller {
   token: string;
   requestId: string;
+  /** Told of each call made for this caller (the request's log line counts them). */
+  onCall?: (call: PvwaCall) => void;
+}
+
+/** One finished upstream call, for logs and metrics. */
+export interface PvwaCall {
+  endpoint: PvwaEndpoint;
+  /** The PVWA's HTTP status; null when it did not answer. */
+  status: number | null;
+  durationMs: number;
+  attempts: number;
+  failure?: PvwaFailure;
 }
 
 /** What a resolver can ask of the PVWA, already bound to one caller. */
@@ -46,9 +58,7 @@ export interface PvwaApi {
 }
 
 /** Observes each upstream call, for logs and metrics. */
-export interface PvwaCallObserver {
-  (call: { endpoint: PvwaEndpoint; status: number | null; durationMs: number; attempts: number; failure?: string }): void;
-}
+export type PvwaCallObserver = (call: PvwaCall, caller: PvwaCaller) => void;
 
 export type PvwaEndpoint = 'getEvents' | 'updateEvent';
 
@@ -187,16 +197,21 @@ export class PvwaClient {
       const failure = tooBig
         ? new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts })
         : this.failureOf(error, caller.token, attempts);
-      this.observe({ endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts, failure: failure.failure });
+      this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts, failure: failure.failure });
       throw failure;
     }
     const attempts = 1 + response.retryCount;
-    this.observe({ endpoint, status: response.statusCode, durationMs: performance.now() - started, attempts });
+    this.report(caller, { endpoint, status: response.statusCode, durationMs: performance.now() - started, attempts });
     const parsed = parseJson(response);
     if (parsed === undefined) {
       throw new PvwaError('bad-response', 'The PVWA answered with a body that is not JSON.', { status: response.statusCode, attempts });
     }
     return parsed;
+  }
+
+  private report(caller: PvwaCaller, call: PvwaCall): void {
+    caller.onCall?.(call);
+    this.observe(call, caller);
   }
 
   private failureOf(error: unknown, token: string, attempts: number): PvwaError {

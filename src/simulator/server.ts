@@ -173,7 +173,8 @@ export class Simulator {
 
     const fault = this.takeFault(method);
     if (fault) {
-      if (fault.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      // unref: a slow answer still pending must not keep a test process alive after close().
+      if (fault.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
       else return this.sendFault(req, res, fault);
       if (res.destroyed) return;
     }

@@ -7,14 +7,22 @@ import { startHarness } from '../support/harness.js';
 /** Starts `src/main.ts` as its own process, as in production, and waits for its URL. */
 async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, NODE_OPTIONS: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, NODE_OPTIONS: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('gateway did not start'));
+    }, 15_000);
+    timer.unref();
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      if (line.includes('pta-gateway listening')) resolve((JSON.parse(line) as { url: string }).url);
+      if (line.includes('pta-gateway listening')) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { url: string }).url);
+      }
     });
     child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
   });

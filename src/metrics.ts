@@ -1,0 +1,88 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PvwaCall } from './pvwa/client.js';
+
+/**
+ * Prometheus metrics (prom-client), one registry per gateway. Labels never carry a token, an
+ * event id or a raw URL: upstream calls are labelled by endpoint, and operation names (chosen by
+ * clients) are bounded: past `maxOperations` distinct names, new ones count as `other`.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly operations = new Set<string>();
+
+  private readonly requests = new Counter({
+    name: 'pta_gateway_graphql_requests_total',
+    help: 'GraphQL requests, by operation name, operation type and outcome code (OK when no error).',
+    labelNames: ['operation', 'type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly requestDuration = new Histogram({
+    name: 'pta_gateway_graphql_request_duration_seconds',
+    help: 'Time to answer a GraphQL request, by operation type.',
+    labelNames: ['type'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: 'pta_gateway_graphql_requests_in_flight',
+    help: 'GraphQL requests being answered now.',
+    registers: [this.registry],
+  });
+  private readonly upstreamCalls = new Counter({
+    name: 'pta_gateway_pvwa_requests_total',
+    help: 'Calls to the PVWA, by endpoint and HTTP status (or timeout / unavailable when it did not answer).',
+    labelNames: ['endpoint', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly upstreamDuration = new Histogram({
+    name: 'pta_gateway_pvwa_request_duration_seconds',
+    help: 'Time of a PVWA call, retries included, by endpoint.',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  private readonly retries = new Counter({
+    name: 'pta_gateway_pvwa_retries_total',
+    help: 'Retried attempts of PVWA calls, by endpoint.',
+    labelNames: ['endpoint'] as const,
+    registers: [this.registry],
+  });
+  private readonly timeouts = new Counter({
+    name: 'pta_gateway_pvwa_timeouts_total',
+    help: 'PVWA calls that got no answer in time, by endpoint.',
+    labelNames: ['endpoint'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(private readonly maxOperations: number) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'pta_gateway_' });
+    // Known label values start at zero, so dashboards and alerts see them before the first call.
+    for (const endpoint of ['getEvents', 'updateEvent']) {
+      this.retries.inc({ endpoint }, 0);
+      this.timeouts.inc({ endpoint }, 0);
+    }
+  }
+
+  /** An operation name as a bounded label value. */
+  private operationLabel(name: string | null): string {
+    if (name === null) return 'anonymous';
+    if (this.operations.has(name)) return name;
+    if (this.operations.size >= this.maxOperations) return 'other';
+    this.operations.add(name);
+    return name;
+  }
+
+  graphqlRequest(request: { operationName: string | null; operationType: string | null; outcome: string; durationMs: number }): void {
+    const type = request.operationType ?? 'none';
+    this.requests.inc({ operation: this.operationLabel(request.operationName), type, outcome: request.outcome });
+    this.requestDuration.observe({ type }, request.durationMs / 1000);
+  }
+
+  pvwaCall(call: PvwaCall): void {
+    const status = call.status !== null ? String(call.status) : (call.failure ?? 'error');
+    this.upstreamCalls.inc({ endpoint: call.endpoint, status });
+    this.upstreamDuration.observe({ endpoint: call.endpoint }, call.durationMs / 1000);
+    if (call.attempts > 1) this.retries.inc({ endpoint: call.endpoint }, call.attempts - 1);
+    if (call.failure === 'timeout') this.timeouts.inc({ endpoint: call.endpoint });
+  }
+}
