@@ -33,11 +33,11 @@ export const CONFIG_VARIABLES = {
   PORT: int(0, 65535).default(4000).describe('Port of the gateway; GraphQL is served at `/graphql`.'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Interface the gateway listens on.'),
   PVWA_URL: httpUrl.optional().describe(
-    'Base URL of the PVWA including the application path, e.g. `https://pvwa.example.com/PasswordVault`. Unset: the embedded simulator is started and used.',
+    'Base URL of the PVWA including the application path, e.g. `https://pvwa.example.com/PasswordVault`. Unset: the embedded simulator is started and used (refused when `NODE_ENV=production`).',
   ),
   PVWA_TIMEOUT_MS: int(1, 600_000).default(10_000).describe('Time allowed for each attempt of a PVWA call, in ms.'),
   PVWA_DEADLINE_MS: int(1, 600_000).optional().describe(
-    'Time allowed for a whole PVWA call, retries and their waits included, in ms. Default: 2 x PVWA_TIMEOUT_MS.',
+    'Time allowed for a whole PVWA call, retries and their waits included, in ms.',
   ),
   PVWA_CA_FILE: readableFile.optional().describe('PEM file of extra CA certificates to trust for the PVWA (an internal CA), besides the system ones.'),
   PVWA_TLS_INSECURE: bool.default(false).describe('`true` skips TLS certificate verification of the PVWA. For labs only: logged as a warning at start-up and on every call.'),
@@ -51,17 +51,17 @@ export const CONFIG_VARIABLES = {
   MAX_QUERY_ALIASES: int(0, 1000).default(15).describe('Most aliases a GraphQL document may use.'),
   MAX_QUERY_COST: int(1, 10_000_000).default(100_000).describe('Highest cost a GraphQL document may have: 1 per scalar field, 2 per object field, a list field times its `first`.'),
   MAX_QUERY_TOKENS: int(10, 1_000_000).default(2000).describe('Most lexical tokens a GraphQL document may have (bounds parsing work).'),
-  INTROSPECTION: bool.optional().describe('Allow schema introspection. Default: on, except when `NODE_ENV=production`.'),
+  INTROSPECTION: bool.optional().describe('`true` or `false`: allow schema introspection.'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long in-flight requests may take to finish before their connections are closed, in ms.'),
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(0).describe('On SIGTERM, how long to keep accepting requests while `/readyz` already answers 503, so load balancers stop sending first, in ms.'),
   READINESS_INTERVAL_MS: int(100, 3_600_000).default(5_000).describe('How often `/readyz` checks in the background that the PVWA is reachable (a TCP connection, no token), in ms.'),
   READINESS_TIMEOUT_MS: int(10, 60_000).default(2_000).describe('Time allowed for that check to connect, in ms.'),
   METRICS_MAX_OPERATIONS: int(0, 10_000).default(100).describe('Most distinct GraphQL operation names used as metric labels; further names count as `other`.'),
-  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional().describe('`json` (one JSON object per line) or `pretty` (human-readable). Default: json in production, pretty otherwise.'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional().describe('`json` (one JSON object per line) or `pretty` (human-readable).'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' })
     .default('info').describe('Least severe log level written.'),
-  NODE_ENV: z.string().default('development').describe('`production` turns off introspection (unless `INTROSPECTION=true`).'),
+  NODE_ENV: z.string().default('development').describe('`production`: introspection off, JSON logs, and `PVWA_URL` required.'),
 } as const;
 
 const schema = z.object(CONFIG_VARIABLES);
@@ -105,4 +105,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     INTROSPECTION: raw.INTROSPECTION ?? raw.NODE_ENV !== 'production',
     LOG_FORMAT: raw.LOG_FORMAT ?? (raw.NODE_ENV === 'production' ? 'json' : 'pretty'),
   };
+}
+
+/** The README's configuration table, generated from CONFIG_VARIABLES (a test keeps them equal). */
+export function configTable(): string {
+  const defaults = loadConfig({}) as unknown as Record<string, unknown>;
+  const rows = Object.entries(CONFIG_VARIABLES).map(([name, schema]) => {
+    const derived = DERIVED_DEFAULTS[name as keyof typeof CONFIG_VARIABLES];
+    const value = defaults[name];
+    const shown = derived ?? (value === undefined ? '(unset)' : `\`${String(value)}\``);
+    return `| \`${name}\` | ${shown} | ${schema.description ?? ''} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startHarness, type Harness } from '../support/harness.js';
+
+const waitFor = async (check: () => Promise<boolean>, ms = 3000) => {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return false;
+};
+
+describe('health probes', () => {
+  let h: Harness;
+  let base: string;
+  beforeAll(async () => {
+    h = await startHarness({ env: { READINESS_INTERVAL_MS: '100', READINESS_TIMEOUT_MS: '200', SHUTDOWN_DELAY_MS: '400' } });
+    base = h.gateway.url.replace('/graphql', '');
+  });
+  afterAll(() => h.close());
+
+  const status = async (path: string) => (await fetch(base + path)).status;
+
+  it('/healthz answers 200 while the process serves, whatever the PVWA does', async () => {
+    const response = await fetch(`${base}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('/readyz turns unready when the PVWA goes away and ready when it returns, without any token', async () => {
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+
+    const port = Number(new URL(h.sim.url).port);
+    await h.sim.close();
+    expect(await waitFor(async () => (await status('/readyz')) === 503)).toBe(true);
+    const unready = await fetch(`${base}/readyz`);
+    expect(await unready.json()).toEqual({ status: 'unready', reason: 'PVWA unreachable' });
+    expect(await status('/healthz')).toBe(200);
+
+    await h.sim.start(port);
+    expect(await waitFor(async () => (await status('/readyz')) === 200)).toBe(true);
+    // The checks are plain TCP connections: the PVWA never saw an HTTP request from them.
+    expect(h.sim.requests).toHaveLength(0);
+  });
+
+  it('/readyz answers 503 as soon as shutdown starts, while requests are still served', async () => {
+    const stopping = h.gateway.stop();
+    const response = await fetch(`${base}/readyz`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ status: 'unready', reason: 'shutting down' });
+    const { body } = await h.gql('{ securityEvents(first: 1) { totalCount } }');
+    expect(body).toEqual({ data: { securityEvents: { totalCount: 40 } } });
+    await stopping;
+    await expect(fetch(`${base}/readyz`)).rejects.toThrow();
+  });
+});
