@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { makeExecutableSchema } from '@graphql-tools/schema';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
@@ -8,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createContext, newRequestRecord, requestIdFrom, type GraphContext, type RequestRecord } from './context.js';
 import { formatError } from './errors.js';
+import { jitGateway } from './executor.js';
 import { resolvers } from './graph/resolvers/index.js';
 import { loadTypeDefs } from './graph/schema.js';
 import { header, readBody } from './http.js';
@@ -61,9 +64,9 @@ const reportAsValidationError = {
 
 /** Apollo Server with the gateway's schema, error policy and limits on hostile documents. */
 export function createApollo(config: Config, logger: Logger): ApolloServer<GraphContext> {
+  const schema = makeExecutableSchema<GraphContext>({ typeDefs: loadTypeDefs(), resolvers });
   return new ApolloServer<GraphContext>({
-    typeDefs: loadTypeDefs(),
-    resolvers,
+    gateway: jitGateway(schema, { maxCompiledQueries: 1000 }),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.INTROSPECTION,
@@ -78,7 +81,8 @@ export function createApollo(config: Config, logger: Logger): ApolloServer<Graph
       costLimitRule({ maxCost: config.MAX_QUERY_COST, depthCostFactor: 1, objectCost: 2, scalarCost: 1, ...reportAsValidationError }),
     ],
     logger,
-    plugins: [gatewayPlugin()],
+    // No cache hints are used: the cache-control plugin would only cost every request.
+    plugins: [gatewayPlugin(), ApolloServerPluginCacheControlDisabled()],
   });
 }
 

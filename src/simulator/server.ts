@@ -60,6 +60,11 @@ export interface SimulatorOptions {
   record?: boolean;
   /** Serve HTTPS with this key and certificate (PEM). */
   tls?: { key: string; cert: string };
+  /**
+   * Benchmark mode: answers are serialised once and then served from memory, and a PATCH does
+   * not change the stored event, so the simulator is not the bottleneck of a load test.
+   */
+  fast?: boolean;
 }
 
 const ERROR_401 = { ErrorCode: 'PASWS006E', ErrorMessage: 'The session token is missing, invalid or expired.' };
@@ -76,6 +81,8 @@ export class Simulator {
   private readonly datasets = new Map<string, Json[]>();
   private readonly demoEvents: Json[];
   private fault: { fault: Fault; remaining: number; methods?: string[] } | null = null;
+  /** Fast mode: prepared answer bodies, by token, method and path (and status for a PATCH). */
+  private readonly prepared = new Map<string, string>();
   private port = 0;
 
   constructor(private readonly options: SimulatorOptions = {}) {
@@ -196,6 +203,7 @@ export class Simulator {
     const dataset = this.datasets.get(req.headers.authorization ?? '');
     if (!dataset) return send(res, 401, ERROR_401);
     const idInPath = events[1] ? path.slice(this.basePath.length).split('/')[5] : '';
+    if (this.options.fast) return this.fastAnswer(req, res, dataset, method, rawUrl, idInPath, query, body);
     if (!idInPath && method === 'GET') return this.list(res, dataset, query);
     if (idInPath && method === 'PATCH') return this.update(res, dataset, decodeURIComponent(idInPath), body);
     return send(res, 405, { ErrorCode: 'SIM405E', ErrorMessage: `The requested resource does not support http method '${method}'.` });
@@ -217,24 +225,48 @@ export class Simulator {
     }
   }
 
-  private list(res: ServerResponse, dataset: Json[], query: Record<string, string>): void {
+  private fastAnswer(
+    req: IncomingMessage, res: ServerResponse, dataset: Json[], method: string, rawUrl: string, id: string, query: Record<string, string>, body: string,
+  ): void {
+    const status = method === 'PATCH' ? (/"mStatus"\s*:\s*"closed"/i.test(body) ? 'CLOSED' : 'OPEN') : '';
+    const key = `${req.headers.authorization}|${method}|${rawUrl}|${status}`;
+    let answer = this.prepared.get(key);
+    if (answer === undefined) {
+      if (method === 'GET' && !id) answer = JSON.stringify(this.filter(dataset, query) ?? []);
+      else if (method === 'PATCH' && id) {
+        const event = dataset.find((candidate) => candidate.id === decodeURIComponent(id));
+        if (!event) return send(res, 404, { ErrorCode: 'SIM404E', ErrorMessage: `Security event ${id} was not found.` });
+        answer = JSON.stringify({ ...event, mStatus: status });
+      } else return send(res, 405, { ErrorCode: 'SIM405E', ErrorMessage: `The requested resource does not support http method '${method}'.` });
+      this.prepared.set(key, answer);
+    }
+    sendText(res, 200, answer, 'application/json; charset=utf-8');
+  }
+
+  /** The events matching the query, newest first; null when a filter value is invalid. */
+  private filter(dataset: Json[], query: Record<string, string>): Json[] | null {
     let result = dataset;
     if (query.fromUpdateDate !== undefined) {
       const from = Number(query.fromUpdateDate);
-      if (!Number.isFinite(from)) return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'fromUpdateDate is invalid.' });
+      if (!Number.isFinite(from)) return null;
       result = result.filter((event) => Number(event.lastUpdateTime) >= from);
     }
     if (query.status !== undefined) {
       const status = query.status.toUpperCase();
-      if (status !== 'OPEN' && status !== 'CLOSED') return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'status is invalid.' });
+      if (status !== 'OPEN' && status !== 'CLOSED') return null;
       result = result.filter((event) => String(event.mStatus).toUpperCase() === status);
     }
     if (query.accountID !== undefined) {
       const accountId = query.accountID;
       result = result.filter((event) => Array.isArray(event.audits) && event.audits.some((audit: Json) => audit?.accountId === accountId));
     }
-    const sorted = [...result].sort((a, b) => Number(b.lastUpdateTime) - Number(a.lastUpdateTime));
-    send(res, 200, sorted);
+    return [...result].sort((a, b) => Number(b.lastUpdateTime) - Number(a.lastUpdateTime));
+  }
+
+  private list(res: ServerResponse, dataset: Json[], query: Record<string, string>): void {
+    const result = this.filter(dataset, query);
+    if (result === null) return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'A filter value is invalid.' });
+    send(res, 200, result);
   }
 
   private update(res: ServerResponse, dataset: Json[], id: string, body: string): void {

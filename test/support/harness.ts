@@ -5,6 +5,8 @@ import { createLogger } from '../../src/logger.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { DEMO_TOKEN, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
 
+export { EVENT_FIELDS } from './fields.js';
+
 const FIXTURES = new URL('../../../shared/fixtures/pvwa/', import.meta.url);
 
 /** A real PVWA payload from ../shared/fixtures/pvwa. */
@@ -82,18 +84,6 @@ export async function startHarness(
     },
   };
 }
-
-/** Every field of a SecurityEvent, for tests that check whole events. */
-export const EVENT_FIELDS = `
-  id type score status createTime lastUpdateTime closeReason reasonText
-  audits {
-    id type sensorType action psmCommand createTime vaultUser accountId
-    account { asString type user domain spnList target { originalAddress resolved { originalAddress address hostName fqdn } } }
-    source { originalAddress resolved { originalAddress address hostName fqdn } }
-    target { originalAddress resolved { originalAddress address hostName fqdn } }
-  }
-  additionalData { mitigationAction sessionIsLive matchPatterns sessionIds station reason vaultUser aggregationCount raw }
-`;
 
 /** The upstream calls to the events endpoint the simulator received. */
 export function eventCalls(sim: Simulator, method?: string) {

@@ -1,0 +1,240 @@
+/**
+ * npm run bench: the gateway against a raw node:http proxy, side by side, on this machine.
+ *
+ * Upstream: the simulator in fast mode. Floor: bench/proxy.ts. Gateway: dist/main.js with
+ * production settings, logs at warn. Servers are pinned to CPU 0, the load generator (autocannon,
+ * its own process) to CPU 1. Each scenario runs at concurrency 1 and 64, with a warm-up, then
+ * REPS rounds alternating the sides (A B A B ...); medians are reported, with the server CPU time
+ * per request read from /proc (steadier than requests/s on a shared machine).
+ *
+ *   npm run bench                 the full run (about 8 minutes)
+ *   npm run bench -- --quick      shorter runs, for a quick look while profiling
+ *   npm run bench -- --soak       the close scenario for 5 minutes: RSS at the start and the end
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { createDemoEvents } from '../src/simulator/data.js';
+import { SCENARIOS, type Side } from './scenarios.js';
+
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has('--quick');
+const SOAK = args.has('--soak');
+const DURATION_S = QUICK ? 2 : 4;
+const WARMUP_S = QUICK ? 1 : 2;
+const REPS = QUICK ? 3 : 5;
+const SOAK_S = Number(process.env.SOAK_SECONDS ?? 300);
+const TOKEN = 'demo-token';
+const CLK_TCK = 100;
+const root = new URL('..', import.meta.url);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const canPin = (() => {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return cpus().length >= 2;
+  } catch {
+    return false;
+  }
+})();
+const pinned = (cpu: number, command: string, commandArgs: string[]) => (canPin ? ['taskset', ['-c', String(cpu), command, ...commandArgs]] : [command, commandArgs]) as [string, string[]];
+
+function startProcess(name: string, cpu: number, commandArgs: string[], env: Record<string, string>, readyLine?: string): Promise<ChildProcess> {
+  const [command, argv] = pinned(cpu, process.execPath, commandArgs);
+  const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      process.stderr.write(`${name} exited (${code ?? signal})\n`);
+      process.exit(1);
+    }
+  });
+  if (!readyLine) return Promise.resolve(child);
+  return new Promise((resolve) => {
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(readyLine)) resolve(child);
+    });
+  });
+}
+
+/** The server process itself (under taskset, the child is node: taskset execs it). */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) : NaN;
+}
+
+interface Run { rps: number; p50: number; p99: number; mean: number; cpuMsPerReq: number; errors: number }
+
+function autocannon(side: Side, connections: number, seconds: number): Run & { requests: number } {
+  const argv = ['node_modules/autocannon/autocannon.js', '-j', '-c', String(connections), '-d', String(seconds), '-m', side.method];
+  for (const [key, value] of Object.entries(side.headers)) argv.push('-H', `${key}=${value}`);
+  if (side.body !== undefined) argv.push('-b', side.body);
+  argv.push(side.url);
+  const [command, args] = pinned(1, process.execPath, argv);
+  const out = execFileSync(command, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } });
+  const result = JSON.parse(out) as {
+    requests: { average: number; total: number }; latency: { p50: number; p99: number; average: number }; errors: number; non2xx: number; timeouts: number;
+  };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    mean: result.latency.average,
+    requests: result.requests.total,
+    cpuMsPerReq: 0,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+function measure(side: Side, pid: number, connections: number, seconds: number): Run {
+  const before = cpuTicks(pid);
+  const run = autocannon(side, connections, seconds);
+  const ticks = cpuTicks(pid) - before;
+  return { ...run, cpuMsPerReq: run.requests > 0 ? (ticks * 1000) / CLK_TCK / run.requests : NaN };
+}
+
+let stopping = false;
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+});
+
+async function main(): Promise<void> {
+  const [simPort, proxyPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+  const sim = await startProcess('upstream', 0, ['--import', 'tsx', 'bench/upstream.ts'], { PORT: String(simPort) }, 'ready');
+  children.push(sim);
+  const pvwaUrl = `http://127.0.0.1:${simPort}/PasswordVault`;
+  const proxy = await startProcess('proxy', 0, ['--import', 'tsx', 'bench/proxy.ts'], { PORT: String(proxyPort), UPSTREAM: `http://127.0.0.1:${simPort}` }, 'ready');
+  children.push(proxy);
+  const gateway = await startProcess('gateway', 0, ['dist/main.js'], {
+    NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(gatewayPort), HOST: '127.0.0.1',
+  });
+  children.push(gateway);
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`${gatewayUrl}/readyz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (i > 100) throw new Error('gateway did not get ready');
+    await sleep(100);
+  }
+  const serverPid = (child: ChildProcess) => {
+    // Under taskset the child's pid is node's own (taskset execs), so /proc/<pid> is the server.
+    return child.pid!;
+  };
+
+  const events = createDemoEvents(2000);
+  const scenarios = SCENARIOS({ events, token: TOKEN, gateway: gatewayUrl, proxy: `http://127.0.0.1:${proxyPort}` });
+  for (const scenario of scenarios) await scenario.check();
+
+  if (SOAK) return soak(scenarios[0].gateway, serverPid(gateway));
+
+  const rows = [];
+  for (const scenario of scenarios) {
+    for (const connections of [1, 64]) {
+      const sides = [
+        { name: 'gateway', side: scenario.gateway, pid: serverPid(gateway), runs: [] as Run[] },
+        { name: 'proxy', side: scenario.proxy, pid: serverPid(proxy), runs: [] as Run[] },
+      ];
+      for (const s of sides) autocannon(s.side, connections, WARMUP_S);
+      for (let rep = 0; rep < REPS; rep++) {
+        for (const s of rep % 2 === 0 ? sides : [...sides].reverse()) s.runs.push(measure(s.side, s.pid, connections, DURATION_S));
+      }
+      const [g, p] = sides.map((s) => ({
+        rps: median(s.runs.map((r) => r.rps)),
+        p50: median(s.runs.map((r) => r.p50)),
+        p99: median(s.runs.map((r) => r.p99)),
+        mean: median(s.runs.map((r) => r.mean)),
+        cpuMsPerReq: median(s.runs.map((r) => r.cpuMsPerReq)),
+        errors: s.runs.reduce((sum, r) => sum + r.errors, 0),
+      }));
+      const row = {
+        scenario: scenario.name, connections, gateway: g, proxy: p,
+        throughputRatio: g.rps / p.rps, cpuRatio: p.cpuMsPerReq / g.cpuMsPerReq, p50Ratio: g.p50 / p.p50, meanLatencyDeltaMs: g.mean - p.mean,
+      };
+      rows.push(row);
+      process.stderr.write(`${scenario.name} c=${connections}: gateway ${g.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${row.throughputRatio.toFixed(2)}, cpu ratio ${row.cpuRatio.toFixed(2)}\n`);
+    }
+  }
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`, memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version, pinned: canPin },
+    settings: { durationS: DURATION_S, warmupS: WARMUP_S, reps: REPS },
+    peakRssMb: { gateway: statusKb(serverPid(gateway), 'VmHWM') / 1024, proxy: statusKb(serverPid(proxy), 'VmHWM') / 1024 },
+    rows,
+  };
+  const table = render(report);
+  process.stdout.write(`\n${table}\n`);
+  mkdirSync(new URL('bench/results/', root), { recursive: true });
+  const json = JSON.stringify(report, null, 2);
+  writeFileSync(new URL(`bench/results/${report.date.replace(/[:.]/g, '-')}.json`, root), json);
+  writeFileSync(new URL('bench/results/latest.json', root), json);
+  if (!QUICK) updatePerformanceDoc(table);
+}
+
+type Report = { date: string; machine: Record<string, unknown>; peakRssMb: { gateway: number; proxy: number }; rows: Array<any> };
+
+function render(report: Report): string {
+  const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+  const lines = [
+    `Run ${report.date} on ${String(report.machine.cpus)}, Node ${String(report.machine.node)}, ${report.machine.pinned ? 'servers on CPU 0, load on CPU 1' : 'unpinned'}.`,
+    '',
+    '| scenario | c | gateway req/s | proxy req/s | ratio | gateway p50 / p99 ms | proxy p50 / p99 ms | gateway mean ms | proxy mean ms | gateway CPU ms/req | proxy CPU ms/req | CPU ratio |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of report.rows) {
+    lines.push(`| ${r.scenario} | ${r.connections} | ${f(r.gateway.rps, 0)} | ${f(r.proxy.rps, 0)} | ${f(r.throughputRatio)} | ${r.gateway.p50} / ${r.gateway.p99} | ${r.proxy.p50} / ${r.proxy.p99} | ${f(r.gateway.mean, 3)} | ${f(r.proxy.mean, 3)} | ${f(r.gateway.cpuMsPerReq, 3)} | ${f(r.proxy.cpuMsPerReq, 3)} | ${f(r.cpuRatio)} |`);
+  }
+  lines.push('', `Peak RSS (VmHWM): gateway ${f(report.peakRssMb.gateway, 1)} MB, proxy ${f(report.peakRssMb.proxy, 1)} MB.`);
+  const errors = report.rows.reduce((sum, r) => sum + r.gateway.errors + r.proxy.errors, 0);
+  lines.push(`Errors, non-2xx answers and timeouts over all runs: ${errors}.`);
+  return lines.join('\n');
+}
+
+function updatePerformanceDoc(table: string): void {
+  const url = new URL('docs/PERFORMANCE.md', root);
+  const doc = readFileSync(url, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const before = doc.slice(0, doc.indexOf(start) + start.length);
+  const after = doc.slice(doc.indexOf(end));
+  writeFileSync(url, `${before}\n${table}\n${after}`);
+}
+
+async function soak(side: Side, pid: number): Promise<void> {
+  autocannon(side, 64, WARMUP_S * 5);
+  const start = statusKb(pid, 'VmRSS') / 1024;
+  const run = autocannon(side, 64, SOAK_S);
+  const end = statusKb(pid, 'VmRSS') / 1024;
+  const peak = statusKb(pid, 'VmHWM') / 1024;
+  const change = (end - start) / start;
+  const line = `Soak: close at c=64 for ${SOAK_S} s, ${run.requests} requests (${run.rps.toFixed(0)} req/s), ${run.errors} errors. RSS start ${start.toFixed(1)} MB, end ${end.toFixed(1)} MB (${(change * 100).toFixed(1)}%), peak ${peak.toFixed(1)} MB.`;
+  process.stdout.write(`${line}\n`);
+  mkdirSync(new URL('bench/results/', root), { recursive: true });
+  writeFileSync(new URL('bench/results/soak-latest.json', root), JSON.stringify({ date: new Date().toISOString(), seconds: SOAK_S, requests: run.requests, rps: run.rps, errors: run.errors, rssStartMb: start, rssEndMb: end, peakRssMb: peak, change }, null, 2));
+}
+
+await main();
+stopping = true;
+for (const child of children) child.kill('SIGTERM');
+process.exit(0);
