@@ -10,6 +10,7 @@
  *   npm run bench                 the full run (about 8 minutes)
  *   npm run bench -- --quick      shorter runs, for a quick look while profiling
  *   npm run bench -- --soak       the close scenario for 5 minutes: RSS at the start and the end
+ *   BENCH_ONLY=close,page         only these scenarios
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -150,7 +151,8 @@ async function main(): Promise<void> {
   if (SOAK) return soak(scenarios[0].gateway, serverPid(gateway));
 
   const rows = [];
-  for (const scenario of scenarios) {
+  const only = process.env.BENCH_ONLY?.split(',');
+  for (const scenario of scenarios.filter((s) => !only || only.includes(s.name))) {
     for (const connections of [1, 64]) {
       const sides = [
         { name: 'gateway', side: scenario.gateway, pid: serverPid(gateway), runs: [] as Run[] },

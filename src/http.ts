@@ -34,19 +34,26 @@ export async function readBody(req: IncomingMessage, res: ServerResponse, maxByt
     req.resume();
     return undefined;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      res.setHeader('connection', 'close');
-      sendRequestError(res, 413, tooLarge);
+  const text = await new Promise<string | undefined>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      // Over the limit: answer now, drain the rest without keeping it, close the connection.
+      req.off('data', onData);
       req.resume();
-      return undefined;
-    }
-    chunks.push(chunk);
+      resolve(undefined);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+  if (text === undefined) {
+    res.setHeader('connection', 'close');
+    sendRequestError(res, 413, tooLarge);
+    return undefined;
   }
-  const text = Buffer.concat(chunks).toString('utf8');
   const type = (req.headers['content-type'] ?? '').toLowerCase();
   // Not JSON: Apollo Server decides (it refuses what it cannot run with a 4xx).
   if (!type.startsWith('application/json')) return { body: text === '' ? undefined : text };

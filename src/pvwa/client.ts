@@ -71,7 +71,8 @@ const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/;
 const MAX_MESSAGE_LENGTH = 300;
 
 export class PvwaClient {
-  private readonly http: Got;
+  /** One got instance per endpoint, so a call only passes what varies: token, query, body. */
+  private readonly http: { getEvents: Got; updateEvent: Got };
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
 
   constructor(
@@ -89,7 +90,7 @@ export class PvwaClient {
       }),
     };
     // All defaults in one place; per call only the caller's headers, the query and the body vary.
-    this.http = got.extend({
+    const base = got.extend({
       prefixUrl: options.baseUrl.replace(/\/+$/, '') + '/',
       agent: this.agents,
       timeout: { request: options.timeoutMs },
@@ -110,6 +111,20 @@ export class PvwaClient {
         },
       },
     });
+    this.http = {
+      getEvents: base.extend({
+        method: 'GET',
+        retry: { limit: options.getRetries, methods: ['GET'], statusCodes: [429, 502, 503, 504], errorCodes: [...UNAVAILABLE_CODES] },
+      }),
+      updateEvent: base.extend({
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        // Setting a status is idempotent: repeating the PATCH leaves the event as one PATCH would.
+        // Still, it is retried only once and only when the PVWA surely did not act on it or said
+        // it could not (refused or reset connection, 502/503/504), never on a timeout.
+        retry: { limit: 1, methods: ['PATCH'], statusCodes: [502, 503, 504], errorCodes: ['ECONNREFUSED', 'ECONNRESET'] },
+      }),
+    };
   }
 
   /** A client for one caller; cheap, made per request. */
@@ -127,33 +142,18 @@ export class PvwaClient {
   }
 
   private async getEvents(caller: PvwaCaller, query: PvwaEventQuery): Promise<unknown[]> {
-    const searchParams: Record<string, string | number> = {};
-    if (query.fromUpdateDate !== undefined) searchParams.fromUpdateDate = query.fromUpdateDate;
-    if (query.status !== undefined) searchParams.status = query.status;
-    if (query.accountID !== undefined) searchParams.accountID = query.accountID;
-    const body = await this.call('getEvents', caller, EVENTS_PATH, {
-      method: 'GET',
-      searchParams,
-      retry: {
-        limit: this.options.getRetries,
-        methods: ['GET'],
-        statusCodes: [429, 502, 503, 504],
-        errorCodes: [...UNAVAILABLE_CODES],
-      },
-    });
+    const searchParams = new URLSearchParams();
+    if (query.fromUpdateDate !== undefined) searchParams.set('fromUpdateDate', String(query.fromUpdateDate));
+    if (query.status !== undefined) searchParams.set('status', query.status);
+    if (query.accountID !== undefined) searchParams.set('accountID', query.accountID);
+    const search = searchParams.size > 0 ? `?${searchParams}` : '';
+    const body = await this.call('getEvents', caller, EVENTS_PATH + search);
     if (!Array.isArray(body)) throw new PvwaError('bad-response', 'The PVWA answered with something other than a list of events.', { status: 200 });
     return body;
   }
 
   private async updateEvent(caller: PvwaCaller, id: string, patch: PvwaEventPatch): Promise<PvwaEvent> {
-    const body = await this.call('updateEvent', caller, eventPath(id), {
-      method: 'PATCH',
-      json: patch,
-      // Setting a status is idempotent: repeating the PATCH leaves the event as one PATCH would.
-      // Still, it is retried only once and only when the PVWA surely did not act on it or said
-      // it could not (refused or reset connection, 502/503/504), never on a timeout.
-      retry: { limit: 1, methods: ['PATCH'], statusCodes: [502, 503, 504], errorCodes: ['ECONNREFUSED', 'ECONNRESET'] },
-    });
+    const body = await this.call('updateEvent', caller, eventPath(id), JSON.stringify(patch));
     const problem = eventProblem(body);
     if (problem) {
       this.logger.warn({ endpoint: 'updateEvent', problem }, 'PVWA answered the PATCH with something that is not an event');
@@ -166,22 +166,18 @@ export class PvwaClient {
    * One upstream call: the caller's token and request id on it, the overall deadline around it,
    * the body size bounded, and every failure turned into a PvwaError here and nowhere else.
    */
-  private async call(
-    endpoint: PvwaEndpoint,
-    caller: PvwaCaller,
-    path: string,
-    options: { method: 'GET' | 'PATCH'; searchParams?: Record<string, string | number>; json?: unknown; retry: object },
-  ): Promise<unknown> {
+  private async call(endpoint: PvwaEndpoint, caller: PvwaCaller, path: string, body?: string): Promise<unknown> {
     const started = performance.now();
     let tooBig = false;
+    // Not AbortSignal.timeout(): its timer, and the request it references, would live for the
+    // whole deadline after the call ended; this one is cleared as soon as the call settles.
+    const deadline = new AbortController();
+    const deadlineTimer = setTimeout(() => deadline.abort(), this.options.deadlineMs);
     if (this.options.insecureTls) this.logger.warn({ endpoint }, 'calling the PVWA without TLS verification');
-    const request = this.http(path, {
-      method: options.method,
-      searchParams: options.searchParams,
-      json: options.json,
-      retry: options.retry,
+    const request = this.http[endpoint](path, {
+      body,
       headers: { authorization: caller.token, 'x-request-id': caller.requestId },
-      signal: AbortSignal.timeout(this.options.deadlineMs),
+      signal: deadline.signal,
     });
     request.on('downloadProgress', ({ transferred }) => {
       if (transferred > this.options.maxBodyBytes && !tooBig) {
@@ -193,6 +189,7 @@ export class PvwaClient {
     try {
       response = await request;
     } catch (error) {
+      clearTimeout(deadlineTimer);
       const attempts = 1 + ((error as RequestError).request?.retryCount ?? 0);
       const failure = tooBig
         ? new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts })
@@ -200,6 +197,7 @@ export class PvwaClient {
       this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts, failure: failure.failure });
       throw failure;
     }
+    clearTimeout(deadlineTimer);
     const attempts = 1 + response.retryCount;
     this.report(caller, { endpoint, status: response.statusCode, durationMs: performance.now() - started, attempts });
     const parsed = parseJson(response);
