@@ -23,6 +23,8 @@ const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const SOAK = args.has('--soak');
 const DURATION_S = QUICK ? 2 : 4;
+/** The list scenarios move 2.6 MB per request: at concurrency 64 they need longer runs to finish requests. */
+const LIST_DURATION_S = QUICK ? 3 : 6;
 const WARMUP_S = QUICK ? 1 : 2;
 const REPS = QUICK ? 3 : 5;
 const SOAK_S = Number(process.env.SOAK_SECONDS ?? 300);
@@ -128,31 +130,44 @@ async function main(): Promise<void> {
   const pvwaUrl = `http://127.0.0.1:${simPort}/PasswordVault`;
   const proxy = await startProcess('proxy', 0, ['--import', 'tsx', 'bench/proxy.ts'], { PORT: String(proxyPort), UPSTREAM: `http://127.0.0.1:${simPort}` }, 'ready');
   children.push(proxy);
-  const gateway = await startProcess('gateway', 0, ['dist/main.js'], {
-    NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(gatewayPort), HOST: '127.0.0.1',
-  });
-  children.push(gateway);
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${gatewayUrl}/readyz`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (i > 100) throw new Error('gateway did not get ready');
-    await sleep(100);
-  }
-  const serverPid = (child: ChildProcess) => {
-    // Under taskset the child's pid is node's own (taskset execs), so /proc/<pid> is the server.
-    return child.pid!;
+  // A fresh gateway per scenario, so each scenario's peak RSS is its own.
+  const startGatewayProcess = async (): Promise<ChildProcess> => {
+    const child = await startProcess('gateway', 0, ['dist/main.js'], {
+      NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(gatewayPort), HOST: '127.0.0.1',
+    });
+    for (let i = 0; ; i++) {
+      if (await fetch(`${gatewayUrl}/readyz`).then((r) => r.ok, () => false)) return child;
+      if (i > 100) throw new Error('gateway did not get ready');
+      await sleep(100);
+    }
   };
+  const stopGatewayProcess = async (child: ChildProcess) => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    stopping = true;
+    child.kill('SIGTERM');
+    await exited;
+    stopping = false;
+  };
+  // Under taskset the child's pid is node's own (taskset execs), so /proc/<pid> is the server.
+  const serverPid = (child: ChildProcess) => child.pid!;
 
   const events = createDemoEvents(2000);
   const scenarios = SCENARIOS({ events, token: TOKEN, gateway: gatewayUrl, proxy: `http://127.0.0.1:${proxyPort}` });
-  for (const scenario of scenarios) await scenario.check();
 
-  if (SOAK) return soak(scenarios[0].gateway, serverPid(gateway));
+  if (SOAK) {
+    const gateway = await startGatewayProcess();
+    await scenarios[0].check();
+    await soak(scenarios[0].gateway, serverPid(gateway));
+    return stopGatewayProcess(gateway);
+  }
 
   const rows = [];
   const only = process.env.BENCH_ONLY?.split(',');
+  const peakRssMb: Record<string, number> = {};
   for (const scenario of scenarios.filter((s) => !only || only.includes(s.name))) {
+    const gateway = await startGatewayProcess();
+    await scenario.check();
     for (const connections of [1, 64]) {
       const sides = [
         { name: 'gateway', side: scenario.gateway, pid: serverPid(gateway), runs: [] as Run[] },
@@ -160,7 +175,8 @@ async function main(): Promise<void> {
       ];
       for (const s of sides) autocannon(s.side, connections, WARMUP_S);
       for (let rep = 0; rep < REPS; rep++) {
-        for (const s of rep % 2 === 0 ? sides : [...sides].reverse()) s.runs.push(measure(s.side, s.pid, connections, DURATION_S));
+        const seconds = scenario.name === 'close' ? DURATION_S : LIST_DURATION_S;
+        for (const s of rep % 2 === 0 ? sides : [...sides].reverse()) s.runs.push(measure(s.side, s.pid, connections, seconds));
       }
       const [g, p] = sides.map((s) => ({
         rps: median(s.runs.map((r) => r.rps)),
@@ -177,12 +193,14 @@ async function main(): Promise<void> {
       rows.push(row);
       process.stderr.write(`${scenario.name} c=${connections}: gateway ${g.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${row.throughputRatio.toFixed(2)}, cpu ratio ${row.cpuRatio.toFixed(2)}\n`);
     }
+    peakRssMb[scenario.name] = statusKb(serverPid(gateway), 'VmHWM') / 1024;
+    await stopGatewayProcess(gateway);
   }
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`, memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version, pinned: canPin },
     settings: { durationS: DURATION_S, warmupS: WARMUP_S, reps: REPS },
-    peakRssMb: { gateway: statusKb(serverPid(gateway), 'VmHWM') / 1024, proxy: statusKb(serverPid(proxy), 'VmHWM') / 1024 },
+    peakRssMb: { gateway: peakRssMb, proxy: statusKb(serverPid(proxy), 'VmHWM') / 1024 },
     rows,
   };
   const table = render(report);
@@ -194,7 +212,7 @@ async function main(): Promise<void> {
   if (!QUICK) updatePerformanceDoc(table);
 }
 
-type Report = { date: string; machine: Record<string, unknown>; peakRssMb: { gateway: number; proxy: number }; rows: Array<any> };
+type Report = { date: string; machine: Record<string, unknown>; peakRssMb: { gateway: Record<string, number>; proxy: number }; rows: Array<any> };
 
 function render(report: Report): string {
   const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
@@ -207,7 +225,8 @@ function render(report: Report): string {
   for (const r of report.rows) {
     lines.push(`| ${r.scenario} | ${r.connections} | ${f(r.gateway.rps, 0)} | ${f(r.proxy.rps, 0)} | ${f(r.throughputRatio)} | ${r.gateway.p50} / ${r.gateway.p99} | ${r.proxy.p50} / ${r.proxy.p99} | ${f(r.gateway.mean, 3)} | ${f(r.proxy.mean, 3)} | ${f(r.gateway.cpuMsPerReq, 3)} | ${f(r.proxy.cpuMsPerReq, 3)} | ${f(r.cpuRatio)} |`);
   }
-  lines.push('', `Peak RSS (VmHWM): gateway ${f(report.peakRssMb.gateway, 1)} MB, proxy ${f(report.peakRssMb.proxy, 1)} MB.`);
+  const gatewayRss = Object.entries(report.peakRssMb.gateway).map(([name, mb]) => `${name} ${f(mb, 1)} MB`).join(', ');
+  lines.push('', `Peak RSS (VmHWM), a fresh gateway per scenario: ${gatewayRss}; proxy (whole run) ${f(report.peakRssMb.proxy, 1)} MB.`);
   const errors = report.rows.reduce((sum, r) => sum + r.gateway.errors + r.proxy.errors, 0);
   lines.push(`Errors, non-2xx answers and timeouts over all runs: ${errors}.`);
   return lines.join('\n');

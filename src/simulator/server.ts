@@ -82,7 +82,7 @@ export class Simulator {
   private readonly demoEvents: Json[];
   private fault: { fault: Fault; remaining: number; methods?: string[] } | null = null;
   /** Fast mode: prepared answer bodies, by token, method and path (and status for a PATCH). */
-  private readonly prepared = new Map<string, string>();
+  private readonly prepared = new Map<string, Buffer>();
   private port = 0;
 
   constructor(private readonly options: SimulatorOptions = {}) {
@@ -232,11 +232,11 @@ export class Simulator {
     const key = `${req.headers.authorization}|${method}|${rawUrl}|${status}`;
     let answer = this.prepared.get(key);
     if (answer === undefined) {
-      if (method === 'GET' && !id) answer = JSON.stringify(this.filter(dataset, query) ?? []);
+      if (method === 'GET' && !id) answer = Buffer.from(JSON.stringify(this.filter(dataset, query) ?? []));
       else if (method === 'PATCH' && id) {
         const event = dataset.find((candidate) => candidate.id === decodeURIComponent(id));
         if (!event) return send(res, 404, { ErrorCode: 'SIM404E', ErrorMessage: `Security event ${id} was not found.` });
-        answer = JSON.stringify({ ...event, mStatus: status });
+        answer = Buffer.from(JSON.stringify({ ...event, mStatus: status }));
       } else return send(res, 405, { ErrorCode: 'SIM405E', ErrorMessage: `The requested resource does not support http method '${method}'.` });
       this.prepared.set(key, answer);
     }
@@ -324,7 +324,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   sendText(res, status, JSON.stringify(body), 'application/json; charset=utf-8');
 }
 
-function sendText(res: ServerResponse, status: number, text: string, contentType: string, headers: Record<string, string> = {}): void {
+function sendText(res: ServerResponse, status: number, text: string | Buffer, contentType: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
