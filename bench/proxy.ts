@@ -18,8 +18,12 @@ const server = createServer((req, res) => {
     answer.pipe(res);
   });
   forward.on('error', () => {
-    res.writeHead(502);
+    if (!res.headersSent) res.writeHead(502);
     res.end();
+  });
+  // A client that goes away mid-answer (autocannon at the end of a run) frees the upstream socket.
+  res.on('close', () => {
+    if (!res.writableFinished) forward.destroy();
   });
   req.pipe(forward);
 });

@@ -42,6 +42,7 @@ export const CONFIG_VARIABLES = {
   PVWA_CA_FILE: readableFile.optional().describe('PEM file of extra CA certificates to trust for the PVWA (an internal CA), besides the system ones.'),
   PVWA_TLS_INSECURE: bool.default(false).describe('`true` skips TLS certificate verification of the PVWA. For labs only: logged as a warning at start-up and on every call.'),
   PVWA_MAX_SOCKETS: int(1, 10_000).default(64).describe('Most connections kept open to the PVWA (keep-alive pool).'),
+  PVWA_MAX_CONCURRENT_LISTS: int(1, 1000).default(8).describe('Most event lists fetched from the PVWA (and held in memory) at once; further list requests wait their turn within their deadline. Bounds memory: a list of 2,000 events is about 2.6 MB of JSON and several times that parsed.'),
   PVWA_MAX_BODY_BYTES: int(1024, 1024 ** 3).default(64 * 1024 ** 2).describe('Largest PVWA answer accepted, in bytes; a larger one is `UPSTREAM_ERROR`.'),
   PVWA_GET_RETRIES: int(0, 2).default(2).describe('Retries of a GET on connection errors, 429, 502, 503 and 504 (at most 2).'),
   PVWA_RETRY_BASE_MS: int(1, 10_000).default(100).describe('First retry backoff in ms; doubles with each retry, with full jitter.'),

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './server.js';
-import { DEMO_TOKEN, type Simulator } from './simulator/server.js';
+import type { Simulator } from './simulator/server.js';
 
 /**
  * Reads the configuration, starts the embedded simulator when no PVWA_URL is set, starts the
@@ -18,21 +18,22 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
-  let simulator: Simulator | undefined;
+  let demo: { simulator: Simulator; token: string } | undefined;
   if (!config.PVWA_URL) {
     if (config.NODE_ENV === 'production') {
       process.stderr.write('Invalid configuration: PVWA_URL is required when NODE_ENV=production (the embedded simulator is for development).\n');
       process.exit(1);
     }
-    const { startSimulator } = await import('./simulator/server.js');
-    simulator = await startSimulator();
-    config = { ...config, PVWA_URL: simulator.url };
-    logger.info({ pvwaUrl: simulator.url }, 'no PVWA_URL: using the embedded PVWA simulator');
+    // Imported here only: a gateway with a real PVWA never loads the simulator.
+    const { startSimulator, DEMO_TOKEN } = await import('./simulator/server.js');
+    demo = { simulator: await startSimulator(), token: DEMO_TOKEN };
+    config = { ...config, PVWA_URL: demo.simulator.url };
+    logger.info({ pvwaUrl: demo.simulator.url }, 'no PVWA_URL: using the embedded PVWA simulator');
   }
   const gateway = await startGateway({ config, logger });
   logger.info({ url: gateway.url }, 'pta-gateway listening');
 
-  if (simulator) printQuickStart(gateway.url, simulator);
+  if (demo) printQuickStart(gateway.url, demo.simulator, demo.token);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     gateway
       .stop()
-      .then(() => simulator?.close())
+      .then(() => demo?.simulator.close())
       .then(
         () => logger.flush(() => process.exit(0)),
         (error: unknown) => {
@@ -55,16 +56,16 @@ async function main(): Promise<void> {
 }
 
 /** What a newcomer needs to try the gateway on the simulator's demo data. */
-function printQuickStart(url: string, simulator: Simulator): void {
-  const open = simulator.eventsOf(DEMO_TOKEN).find((event) => event.mStatus === 'OPEN');
+function printQuickStart(url: string, simulator: Simulator, token: string): void {
+  const open = simulator.eventsOf(token).find((event) => event.mStatus === 'OPEN');
   const mutation = `mutation { updateEventStatus(id: "${String(open?.id)}", status: CLOSED, closeReason: HANDLED, reasonText: "Checked by the SOC") { id status closeReason reasonText lastUpdateTime } }`;
-  const curl = `curl -s ${url} -H 'content-type: application/json' -H 'authorization: ${DEMO_TOKEN}' -d '${JSON.stringify({ query: mutation })}'`;
+  const curl = `curl -s ${url} -H 'content-type: application/json' -H 'authorization: ${token}' -d '${JSON.stringify({ query: mutation })}'`;
   process.stdout.write(
     [
       '',
       `pta-gateway on the embedded PVWA simulator (${simulator.url})`,
       `  GraphQL:    ${url}`,
-      `  Demo token: ${DEMO_TOKEN}   (send it as the Authorization header)`,
+      `  Demo token: ${token}   (send it as the Authorization header)`,
       '  Close an event:',
       `  ${curl}`,
       '',

@@ -38,6 +38,7 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
       deadlineMs: config.PVWA_DEADLINE_MS,
       maxBodyBytes: config.PVWA_MAX_BODY_BYTES,
       maxSockets: config.PVWA_MAX_SOCKETS,
+      maxConcurrentLists: config.PVWA_MAX_CONCURRENT_LISTS,
       ca: config.PVWA_CA_FILE?.content,
       insecureTls: config.PVWA_TLS_INSECURE,
       getRetries: config.PVWA_GET_RETRIES,

@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import got, { HTTPError, RequestError, type Got, type Response } from 'got';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { PvwaError, type PvwaFailure } from './errors.js';
 import { EVENTS_PATH, eventPath } from './paths.js';
@@ -23,6 +24,8 @@ export interface PvwaClientOptions {
   ca?: string;
   /** Skip TLS verification (a warning is logged on every call). */
   insecureTls?: boolean;
+  /** Most event lists fetched (and held in memory) at once. */
+  maxConcurrentLists: number;
   /** Retries of a GET (connection errors, 429, 502, 503, 504). */
   getRetries: number;
   /** Longest Retry-After honoured, in ms; a longer one fails the call at once. */
@@ -74,12 +77,14 @@ export class PvwaClient {
   /** One got instance per endpoint, so a call only passes what varies: token, query, body. */
   private readonly http: { getEvents: Got; updateEvent: Got };
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
+  private readonly listGate: LimitFunction;
 
   constructor(
     private readonly options: PvwaClientOptions,
     private readonly logger: Logger,
     private readonly observe: PvwaCallObserver = () => {},
   ) {
+    this.listGate = pLimit(options.maxConcurrentLists);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
     this.agents = {
       http: new HttpAgent(agentOptions),
@@ -163,21 +168,68 @@ export class PvwaClient {
   }
 
   /**
-   * One upstream call: the caller's token and request id on it, the overall deadline around it,
-   * the body size bounded, and every failure turned into a PvwaError here and nowhere else.
+   * One upstream call: the caller's token and request id on it, the overall deadline around it
+   * (queueing for a list slot included), and the answer parsed as JSON.
    */
   private async call(endpoint: PvwaEndpoint, caller: PvwaCaller, path: string, body?: string): Promise<unknown> {
     const started = performance.now();
-    let tooBig = false;
     // Not AbortSignal.timeout(): its timer, and the request it references, would live for the
     // whole deadline after the call ended; this one is cleared as soon as the call settles.
     const deadline = new AbortController();
     const deadlineTimer = setTimeout(() => deadline.abort(), this.options.deadlineMs);
+    try {
+      const send = () => this.send(endpoint, caller, path, body, deadline.signal, started);
+      const response = endpoint === 'getEvents' ? await this.throughListGate(send, deadline.signal, caller, started) : await send();
+      const parsed = parseJson(response);
+      if (parsed === undefined) {
+        throw new PvwaError('bad-response', 'The PVWA answered with a body that is not JSON.', { status: response.statusCode });
+      }
+      return parsed;
+    } finally {
+      clearTimeout(deadlineTimer);
+    }
+  }
+
+  /**
+   * Lists are large (2,000 events are 2.6 MB of JSON, several times that once parsed), so only
+   * PVWA_MAX_CONCURRENT_LISTS of them are fetched and held at once; the others wait their turn,
+   * within their deadline. This bounds memory under load without limiting the small PATCHes.
+   */
+  private throughListGate(send: () => Promise<Response<string>>, signal: AbortSignal, caller: PvwaCaller, started: number): Promise<Response<string>> {
+    return new Promise((resolve, reject) => {
+      let running = false;
+      // Only a call still waiting for its slot is failed here; a running one fails in send().
+      const onAbort = () => {
+        if (running) return;
+        this.report(caller, { endpoint: 'getEvents', status: null, durationMs: performance.now() - started, attempts: 0, failure: 'timeout' });
+        reject(new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts: 0 }));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.listGate(() => {
+        if (signal.aborted) return Promise.resolve(undefined);
+        running = true;
+        return send();
+      }).then(
+        (response) => {
+          signal.removeEventListener('abort', onAbort);
+          if (response) resolve(response);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** The got call itself; every failure becomes a PvwaError here and nowhere else. */
+  private async send(endpoint: PvwaEndpoint, caller: PvwaCaller, path: string, body: string | undefined, signal: AbortSignal, started: number): Promise<Response<string>> {
+    let tooBig = false;
     if (this.options.insecureTls) this.logger.warn({ endpoint }, 'calling the PVWA without TLS verification');
     const request = this.http[endpoint](path, {
       body,
       headers: { authorization: caller.token, 'x-request-id': caller.requestId },
-      signal: deadline.signal,
+      signal,
     });
     request.on('downloadProgress', ({ transferred }) => {
       if (transferred > this.options.maxBodyBytes && !tooBig) {
@@ -185,11 +237,11 @@ export class PvwaClient {
         request.cancel();
       }
     });
-    let response: Response<string>;
     try {
-      response = await request;
+      const response = await request;
+      this.report(caller, { endpoint, status: response.statusCode, durationMs: performance.now() - started, attempts: 1 + response.retryCount });
+      return response;
     } catch (error) {
-      clearTimeout(deadlineTimer);
       const attempts = 1 + ((error as RequestError).request?.retryCount ?? 0);
       const failure = tooBig
         ? new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts })
@@ -197,14 +249,6 @@ export class PvwaClient {
       this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts, failure: failure.failure });
       throw failure;
     }
-    clearTimeout(deadlineTimer);
-    const attempts = 1 + response.retryCount;
-    this.report(caller, { endpoint, status: response.statusCode, durationMs: performance.now() - started, attempts });
-    const parsed = parseJson(response);
-    if (parsed === undefined) {
-      throw new PvwaError('bad-response', 'The PVWA answered with a body that is not JSON.', { status: response.statusCode, attempts });
-    }
-    return parsed;
   }
 
   private report(caller: PvwaCaller, call: PvwaCall): void {

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Requ
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createDemoEvents } from './data.js';
+import { applyPatch, filterEvents, parsePatch } from './events.js';
 
 /**
  * The embedded PVWA: a real HTTP server speaking the PTA part of the PVWA REST API as a real PVWA
@@ -70,7 +71,6 @@ export interface SimulatorOptions {
 const ERROR_401 = { ErrorCode: 'PASWS006E', ErrorMessage: 'The session token is missing, invalid or expired.' };
 const IIS_400 = '<!DOCTYPE html><html><head><title>Bad Request</title></head><body><h2>Bad Request - Invalid URL</h2><p>HTTP Error 400. The request is badly formed.</p></body></html>';
 const IIS_404 = '<!DOCTYPE html><html><head><title>404 - File or directory not found.</title></head><body><h2>404 - File or directory not found.</h2></body></html>';
-const CLOSE_REASONS = new Set(['HANDLED', 'NOTREAL', 'OTHER', 'NONE']);
 
 export class Simulator {
   readonly requests: RecordedRequest[] = [];
@@ -232,7 +232,7 @@ export class Simulator {
     const key = `${req.headers.authorization}|${method}|${rawUrl}|${status}`;
     let answer = this.prepared.get(key);
     if (answer === undefined) {
-      if (method === 'GET' && !id) answer = Buffer.from(JSON.stringify(this.filter(dataset, query) ?? []));
+      if (method === 'GET' && !id) answer = Buffer.from(JSON.stringify(filterEvents(dataset, query) ?? []));
       else if (method === 'PATCH' && id) {
         const event = dataset.find((candidate) => candidate.id === decodeURIComponent(id));
         if (!event) return send(res, 404, { ErrorCode: 'SIM404E', ErrorMessage: `Security event ${id} was not found.` });
@@ -243,55 +243,18 @@ export class Simulator {
     sendText(res, 200, answer, 'application/json; charset=utf-8');
   }
 
-  /** The events matching the query, newest first; null when a filter value is invalid. */
-  private filter(dataset: Json[], query: Record<string, string>): Json[] | null {
-    let result = dataset;
-    if (query.fromUpdateDate !== undefined) {
-      const from = Number(query.fromUpdateDate);
-      if (!Number.isFinite(from)) return null;
-      result = result.filter((event) => Number(event.lastUpdateTime) >= from);
-    }
-    if (query.status !== undefined) {
-      const status = query.status.toUpperCase();
-      if (status !== 'OPEN' && status !== 'CLOSED') return null;
-      result = result.filter((event) => String(event.mStatus).toUpperCase() === status);
-    }
-    if (query.accountID !== undefined) {
-      const accountId = query.accountID;
-      result = result.filter((event) => Array.isArray(event.audits) && event.audits.some((audit: Json) => audit?.accountId === accountId));
-    }
-    return [...result].sort((a, b) => Number(b.lastUpdateTime) - Number(a.lastUpdateTime));
-  }
-
   private list(res: ServerResponse, dataset: Json[], query: Record<string, string>): void {
-    const result = this.filter(dataset, query);
+    const result = filterEvents(dataset, query);
     if (result === null) return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'A filter value is invalid.' });
     send(res, 200, result);
   }
 
   private update(res: ServerResponse, dataset: Json[], id: string, body: string): void {
-    let patch: Json;
-    try {
-      patch = JSON.parse(body) as Json;
-    } catch {
-      return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'The request body is not valid JSON.' });
-    }
-    const status = typeof patch?.mStatus === 'string' ? patch.mStatus.toUpperCase() : '';
-    if (status !== 'OPEN' && status !== 'CLOSED') return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'mStatus must be OPEN or CLOSED.' });
-    if (patch.closeReason !== undefined && !CLOSE_REASONS.has(String(patch.closeReason))) {
-      return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'closeReason is invalid.' });
-    }
-    if (patch.reasonText !== undefined && (typeof patch.reasonText !== 'string' || patch.reasonText.length > 100)) {
-      return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'reasonText must be a string of at most 100 characters.' });
-    }
+    const patch = parsePatch(body);
+    if (typeof patch === 'string') return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: patch });
     const event = dataset.find((candidate) => candidate.id === id);
     if (!event) return send(res, 404, { ErrorCode: 'SIM404E', ErrorMessage: `Security event ${id} was not found.` });
-    event.mStatus = status;
-    delete event.closeReason;
-    delete event.reasonText;
-    if (patch.closeReason !== undefined) event.closeReason = patch.closeReason;
-    if (patch.reasonText !== undefined) event.reasonText = patch.reasonText;
-    event.lastUpdateTime = Date.now();
+    applyPatch(event, patch);
     send(res, 200, event);
   }
 

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventCalls, startHarness, type Harness } from '../support/harness.js';
+
+describe('PVWA_MAX_CONCURRENT_LISTS', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { PVWA_MAX_CONCURRENT_LISTS: '2', PVWA_DEADLINE_MS: '1500' } });
+  });
+  afterAll(() => h.close());
+
+  it('fetches at most that many lists at once; the others wait their turn and are served', async () => {
+    h.sim.setFault({ kind: 'delay', ms: 300 }, { times: 6 });
+    const started = performance.now();
+    const answers = await Promise.all(Array.from({ length: 6 }, () => h.gql('{ securityEvents(first: 1) { totalCount } }')));
+    const took = performance.now() - started;
+    for (const { body } of answers) expect(body).toEqual({ data: { securityEvents: { totalCount: 40 } } });
+    expect(eventCalls(h.sim, 'GET')).toHaveLength(6);
+    // Three waves of two slow calls, not one wave of six.
+    expect(took).toBeGreaterThanOrEqual(900);
+  });
+
+  it('a list request still waiting when its deadline passes is UPSTREAM_TIMEOUT, without an upstream call', async () => {
+    const one = await startHarness({ env: { PVWA_MAX_CONCURRENT_LISTS: '1', PVWA_DEADLINE_MS: '1500' } });
+    try {
+      // One slot: the first call takes 800 ms, the second would take 800 more (past the
+      // deadline), and the third is still waiting for the slot when its deadline passes.
+      one.sim.setFault({ kind: 'delay', ms: 800 }, { times: 2 });
+      const answers = await Promise.all(Array.from({ length: 3 }, () => one.gql('{ securityEvents(first: 1) { totalCount } }')));
+      const codes = answers.map(({ body }) => body.errors?.[0]?.extensions?.code ?? 'OK').sort();
+      expect(codes).toEqual(['OK', 'UPSTREAM_TIMEOUT', 'UPSTREAM_TIMEOUT']);
+      expect(eventCalls(one.sim, 'GET')).toHaveLength(2);
+    } finally {
+      await one.close();
+    }
+  });
+});
