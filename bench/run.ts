@@ -237,13 +237,18 @@ function render(report: Report): string {
 }
 
 function updatePerformanceDoc(table: string): void {
+  updateDocSection('bench', table);
+}
+
+/** Replaces what stands between `<!-- name:start -->` and `<!-- name:end -->` in docs/PERFORMANCE.md. */
+function updateDocSection(name: string, text: string): void {
   const url = new URL('docs/PERFORMANCE.md', root);
   const doc = readFileSync(url, 'utf8');
-  const start = '<!-- bench:start -->';
-  const end = '<!-- bench:end -->';
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
   const before = doc.slice(0, doc.indexOf(start) + start.length);
   const after = doc.slice(doc.indexOf(end));
-  writeFileSync(url, `${before}\n${table}\n${after}`);
+  writeFileSync(url, `${before}\n${text}\n${after}`);
 }
 
 async function soak(side: Side, pid: number): Promise<void> {
@@ -255,6 +260,7 @@ async function soak(side: Side, pid: number): Promise<void> {
   const change = (end - start) / start;
   const line = `Soak: close at c=64 for ${SOAK_S} s, ${run.requests} requests (${run.rps.toFixed(0)} req/s), ${run.errors} errors. RSS start ${start.toFixed(1)} MB, end ${end.toFixed(1)} MB (${(change * 100).toFixed(1)}%), peak ${peak.toFixed(1)} MB.`;
   process.stdout.write(`${line}\n`);
+  updateDocSection('soak', line);
   mkdirSync(new URL('bench/results/', root), { recursive: true });
   writeFileSync(new URL('bench/results/soak-latest.json', root), JSON.stringify({ date: new Date().toISOString(), seconds: SOAK_S, requests: run.requests, rps: run.rps, errors: run.errors, rssStartMb: start, rssEndMb: end, peakRssMb: peak, change }, null, 2));
 }

@@ -1,10 +1,6 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { GraphQLError } from 'graphql';
 import { formatError } from '../src/errors.js';
-import { startGateway } from '../src/server.js';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
 import { eventCalls, fixture, startHarness, type Harness } from './support/harness.js';
 
 const CLOSE = 'mutation($id: ID!) { updateEventStatus(id: $id, status: CLOSED) { id status } }';
@@ -128,29 +124,7 @@ describe('every failure becomes a GraphQL error with a code', () => {
   });
 });
 
-describe('a PVWA that refuses connections', () => {
-  it('is UPSTREAM_UNAVAILABLE', async () => {
-    // A port that was free a moment ago: nothing listens there.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as { port: number }).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', PVWA_URL: `http://127.0.0.1:${port}/PasswordVault`, PVWA_GET_RETRIES: '0', LOG_LEVEL: 'silent' });
-    const gateway = await startGateway({ config, logger: createLogger({ level: 'silent' }) });
-    try {
-      const response = await fetch(gateway.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'demo-token' },
-        body: JSON.stringify({ query: CLOSE, variables: { id: 'abc' } }),
-      });
-      const body = (await response.json()) as { errors: Array<{ message: string; extensions: unknown }> };
-      expect(body.errors[0]).toMatchObject({ message: 'The PVWA could not be reached.', extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
-      expect(body.errors[0].message).not.toContain(String(port));
-    } finally {
-      await gateway.stop();
-    }
-  });
-});
+// A PVWA that refuses connections (UPSTREAM_UNAVAILABLE) is in hardening/faults.test.ts.
 
 describe('formatError', () => {
   it('shows a bug of the gateway as INTERNAL_SERVER_ERROR with a generic message', () => {

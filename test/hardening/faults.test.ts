@@ -154,8 +154,10 @@ describe('a PVWA that refuses connections', () => {
           headers: { 'content-type': 'application/json', authorization: 'demo-token' },
           body: JSON.stringify({ query, variables: { id: 'abc' } }),
         });
-        const body = (await response.json()) as { errors: Array<{ extensions: unknown }> };
-        expect(body.errors[0].extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE' });
+        const body = (await response.json()) as { errors: Array<{ message: string; extensions: unknown }> };
+        expect(body.errors[0]).toMatchObject({ message: 'The PVWA could not be reached.', extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
+        // No internal address reaches the client.
+        expect(JSON.stringify(body)).not.toContain(String(port));
         expect(performance.now() - started).toBeLessThan(1500);
         const call = lines.map((line) => JSON.parse(line)).find((line) => line.msg === 'pvwa call');
         expect(call).toMatchObject({ attempts, failure: 'unavailable', status: null });
