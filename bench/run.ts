@@ -211,9 +211,11 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${table}\n`);
   mkdirSync(new URL('bench/results/', root), { recursive: true });
   const json = JSON.stringify(report, null, 2);
-  writeFileSync(new URL(`bench/results/${report.date.replace(/[:.]/g, '-')}.json`, root), json);
+  // Quick runs are for a look while working: kept apart, never the "latest" of record.
+  writeFileSync(new URL(`bench/results/${report.date.replace(/[:.]/g, '-')}${QUICK ? '-quick' : ''}.json`, root), json);
+  if (QUICK) return;
   writeFileSync(new URL('bench/results/latest.json', root), json);
-  if (!QUICK) updatePerformanceDoc(table);
+  updatePerformanceDoc(table);
 }
 
 type Report = { date: string; machine: Record<string, unknown>; peakRssMb: { gateway: Record<string, number>; proxy: number }; rows: Array<any> };
