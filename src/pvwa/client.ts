@@ -1,12 +1,13 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import got, { HTTPError, RequestError, type Got, type Response } from 'got';
+import got, { type Got, type RequestError, type Response } from 'got';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { PvwaError, type PvwaFailure } from './errors.js';
+import { parseJson, pvwaErrorFrom, UNAVAILABLE_CODES } from './failures.js';
 import { EVENTS_PATH, eventPath } from './paths.js';
-import type { PvwaErrorBody, PvwaEvent, PvwaEventPatch, PvwaEventQuery } from './types.js';
+import type { PvwaEvent, PvwaEventPatch, PvwaEventQuery } from './types.js';
 import { eventProblem } from './validate.js';
 
 export interface PvwaClientOptions {
@@ -65,13 +66,6 @@ export type PvwaCallObserver = (call: PvwaCall, caller: PvwaCaller) => void;
 
 export type PvwaEndpoint = 'getEvents' | 'updateEvent';
 
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-  'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE',
-]);
-/** Node's codes for a certificate that does not verify (self-signed, unknown CA, expired, wrong host). */
-const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/;
-const MAX_MESSAGE_LENGTH = 300;
 
 export class PvwaClient {
   /** One got instance per endpoint, so a call only passes what varies: token, query, body. */
@@ -245,7 +239,7 @@ export class PvwaClient {
       const attempts = 1 + ((error as RequestError).request?.retryCount ?? 0);
       const failure = tooBig
         ? new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts })
-        : this.failureOf(error, caller.token, attempts);
+        : pvwaErrorFrom(error, caller.token, attempts, this.logger);
       this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts, failure: failure.failure });
       throw failure;
     }
@@ -255,49 +249,4 @@ export class PvwaClient {
     caller.onCall?.(call);
     this.observe(call, caller);
   }
-
-  private failureOf(error: unknown, token: string, attempts: number): PvwaError {
-    if (error instanceof HTTPError) {
-      const status = error.response.statusCode;
-      const body = parseJson(error.response) as PvwaErrorBody | undefined;
-      const pvwaErrorCode = typeof body?.ErrorCode === 'string' ? body.ErrorCode : undefined;
-      const pvwaMessage = typeof body?.ErrorMessage === 'string' ? scrub(body.ErrorMessage, token) : undefined;
-      return new PvwaError('status', pvwaMessage ?? `The PVWA answered with HTTP ${status}.`, {
-        status, pvwaErrorCode, fromPvwa: pvwaMessage !== undefined, attempts,
-      });
-    }
-    if (error instanceof RequestError) {
-      if (error.name === 'TimeoutError' || error.name === 'AbortError' || error.code === 'ETIMEDOUT' || error.code === 'ERR_ABORTED') {
-        return new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts });
-      }
-      if (TLS_CODES.test(error.code)) {
-        this.logger.error({ code: error.code }, 'the PVWA TLS certificate could not be verified (see PVWA_CA_FILE)');
-        return new PvwaError('bad-response', "The PVWA's TLS certificate could not be verified.", { attempts });
-      }
-      if (UNAVAILABLE_CODES.has(error.code) || error.name === 'ReadError') {
-        return new PvwaError('unavailable', 'The PVWA could not be reached.', { attempts });
-      }
-      this.logger.warn({ code: error.code, name: error.name }, 'PVWA call failed');
-      return new PvwaError('unavailable', 'The PVWA could not be reached.', { attempts });
-    }
-    throw error;
-  }
-}
-
-/** The body as JSON when the PVWA said it is JSON (or said nothing); undefined otherwise. */
-function parseJson(response: Response<unknown>): unknown {
-  const type = response.headers['content-type'];
-  if (type !== undefined && !/json/i.test(type)) return undefined;
-  const text = typeof response.body === 'string' ? response.body : String(response.rawBody ?? '');
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A PVWA message as safe to show: without the caller's token, and not too long. */
-function scrub(message: string, token: string): string {
-  const clean = token && message.includes(token) ? message.split(token).join('[token]') : message;
-  return clean.length > MAX_MESSAGE_LENGTH ? clean.slice(0, MAX_MESSAGE_LENGTH) + '...' : clean;
 }
