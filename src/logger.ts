@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type { PrettyStream } from 'pino-pretty';
+
+// pino-pretty is loaded only when asked for: production (JSON) never pays for it.
+const loadPretty = () => createRequire(import.meta.url)('pino-pretty') as (options: object) => PrettyStream;
 
 /**
  * Where a token could sit in a log object. Redaction is configured here, once, so that no log
@@ -23,7 +27,7 @@ export function createLogger(options: { level: string; format?: 'json' | 'pretty
   const destination =
     options.destination ??
     (options.format === 'pretty'
-      ? pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      ? loadPretty()({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
       : pino.destination({ sync: false }));
   return pino(
     {

@@ -37,4 +37,14 @@ describe('configuration', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toBe('Invalid configuration: PVWA_TIMEOUT_MS must be a whole number from 1 to 600000 (got "soon").\n');
   });
+
+  it('refuses to start the simulator in production: PVWA_URL is required there', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, NODE_ENV: 'production', PVWA_URL: '', NODE_OPTIONS: '' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('Invalid configuration: PVWA_URL is required when NODE_ENV=production (the embedded simulator is for development).\n');
+  });
 });
