@@ -21,7 +21,7 @@ export function newRequestRecord(requestId: string): RequestRecord {
 
 /** Everything a resolver may use, for one request only. */
 export interface GraphContext {
-  requestId: string;
+  /** The request's id and what its log line will say. */
   record: RequestRecord;
   logger: Logger;
   /** The PVWA client bound to the caller's token; throws UNAUTHENTICATED when there is none. */
@@ -75,7 +75,6 @@ export function createContext(options: {
   };
   const warnings: Warning[] = [];
   return {
-    requestId: record.requestId,
     record,
     logger: options.logger,
     pvwa,

@@ -29,7 +29,7 @@ function gatewayPlugin(): ApolloServerPlugin<GraphContext> {
       for (const error of errors) {
         const original = error.originalError;
         if (original && !(original instanceof GraphQLError) && !(original instanceof PvwaError)) {
-          contextValue.logger.error({ err: original, path: error.path, requestId: contextValue.requestId }, 'resolver failed');
+          contextValue.logger.error({ err: original, path: error.path, requestId: contextValue.record.requestId }, 'resolver failed');
         }
       }
     },
@@ -102,7 +102,8 @@ export function graphqlHandler(options: {
     const started = performance.now();
     const record = newRequestRecord(requestIdFrom(header(req, 'x-request-id')));
     res.setHeader('x-request-id', record.requestId);
-    res.once('finish', () => {
+    // 'close', not 'finish': an answer cut short (client gone, shutdown) is counted and logged too.
+    res.once('close', () => {
       if (res.statusCode >= 400 && record.outcome === 'OK') record.outcome = 'BAD_REQUEST';
       onAnswered(record, res.statusCode, performance.now() - started);
     });

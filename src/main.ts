@@ -57,8 +57,7 @@ async function main(): Promise<void> {
 
 /** What a newcomer needs to try the gateway on the simulator's demo data. */
 function printQuickStart(url: string, simulator: Simulator, token: string): void {
-  const open = simulator.eventsOf(token).find((event) => event.mStatus === 'OPEN');
-  const mutation = `mutation { updateEventStatus(id: "${String(open?.id)}", status: CLOSED, closeReason: HANDLED, reasonText: "Checked by the SOC") { id status closeReason reasonText lastUpdateTime } }`;
+  const mutation = `mutation { updateEventStatus(id: "${String(simulator.openEventId(token))}", status: CLOSED, closeReason: HANDLED, reasonText: "Checked by the SOC") { id status closeReason reasonText lastUpdateTime } }`;
   const curl = `curl -s ${url} -H 'content-type: application/json' -H 'authorization: ${token}' -d '${JSON.stringify({ query: mutation })}'`;
   process.stdout.write(
     [

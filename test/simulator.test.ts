@@ -94,3 +94,28 @@ describe('the embedded PVWA simulator', () => {
     ]);
   });
 });
+
+describe('the simulator in fast mode (the benchmark upstream)', () => {
+  it('answers as in normal mode, from prepared bodies, and leaves its events unchanged on PATCH', async () => {
+    const sim = await startSimulator({ eventCount: 20, fast: true, record: false });
+    try {
+      const headers = { authorization: DEMO_TOKEN };
+      const list = await fetch(`${sim.url}/API/pta/API/Events/?status=OPEN`, { headers });
+      const events = (await list.json()) as Array<Record<string, unknown>>;
+      expect(events.length).toBe(sim.eventsOf().filter((e) => e.mStatus === 'OPEN').length);
+      expect(await (await fetch(`${sim.url}/API/pta/API/Events/?status=OPEN`, { headers })).json()).toEqual(events);
+      expect((await fetch(`${sim.url}/API/pta/API/Events/?status=maybe`, { headers })).status).toBe(400);
+
+      const id = String(events[0].id);
+      const patch = await fetch(`${sim.url}/API/pta/API/Events/${id}`, {
+        method: 'PATCH', headers: { ...headers, 'content-type': 'application/json' }, body: '{"mStatus":"CLOSED","closeReason":"NOTREAL"}',
+      });
+      expect(await patch.json()).toMatchObject({ id, mStatus: 'CLOSED', closeReason: 'NOTREAL' });
+      expect(sim.eventsOf().find((e) => e.id === id)).toMatchObject({ mStatus: 'OPEN' });
+      expect(sim.requests).toHaveLength(0);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+

@@ -81,7 +81,7 @@ export class Simulator {
   private readonly datasets = new Map<string, Json[]>();
   private readonly demoEvents: Json[];
   private fault: { fault: Fault; remaining: number; methods?: string[] } | null = null;
-  /** Fast mode: prepared answer bodies, by token, method and path (and status for a PATCH). */
+  /** Fast mode: prepared answer bodies, by token, method, path and PATCH body. */
   private readonly prepared = new Map<string, Buffer>();
   private port = 0;
 
@@ -129,6 +129,12 @@ export class Simulator {
   /** The events `token` sees (the simulator's own list: changes show in later answers). */
   eventsOf(token = DEMO_TOKEN): Json[] {
     return this.datasets.get(token) ?? [];
+  }
+
+  /** The id of an open event `token` sees, for a ready-to-paste example. */
+  openEventId(token = DEMO_TOKEN): string | undefined {
+    const open = this.eventsOf(token).find((event) => event.mStatus === 'OPEN');
+    return open === undefined ? undefined : String(open.id);
   }
 
   /** Makes the next requests fail as `fault` says. */
@@ -203,9 +209,8 @@ export class Simulator {
     const dataset = this.datasets.get(req.headers.authorization ?? '');
     if (!dataset) return send(res, 401, ERROR_401);
     const idInPath = events[1] ? path.slice(this.basePath.length).split('/')[5] : '';
-    if (this.options.fast) return this.fastAnswer(req, res, dataset, method, rawUrl, idInPath, query, body);
-    if (!idInPath && method === 'GET') return this.list(res, dataset, query);
-    if (idInPath && method === 'PATCH') return this.update(res, dataset, decodeURIComponent(idInPath), body);
+    if (!idInPath && method === 'GET') return this.list(req, res, dataset, query);
+    if (idInPath && method === 'PATCH') return this.update(req, res, dataset, decodeURIComponent(idInPath), body);
     return send(res, 405, { ErrorCode: 'SIM405E', ErrorMessage: `The requested resource does not support http method '${method}'.` });
   }
 
@@ -225,37 +230,39 @@ export class Simulator {
     }
   }
 
-  private fastAnswer(
-    req: IncomingMessage, res: ServerResponse, dataset: Json[], method: string, rawUrl: string, id: string, query: Record<string, string>, body: string,
-  ): void {
-    const status = method === 'PATCH' ? (/"mStatus"\s*:\s*"closed"/i.test(body) ? 'CLOSED' : 'OPEN') : '';
-    const key = `${req.headers.authorization}|${method}|${rawUrl}|${status}`;
-    let answer = this.prepared.get(key);
-    if (answer === undefined) {
-      if (method === 'GET' && !id) answer = Buffer.from(JSON.stringify(filterEvents(dataset, query) ?? []));
-      else if (method === 'PATCH' && id) {
-        const event = dataset.find((candidate) => candidate.id === decodeURIComponent(id));
-        if (!event) return send(res, 404, { ErrorCode: 'SIM404E', ErrorMessage: `Security event ${id} was not found.` });
-        answer = Buffer.from(JSON.stringify({ ...event, mStatus: status }));
-      } else return send(res, 405, { ErrorCode: 'SIM405E', ErrorMessage: `The requested resource does not support http method '${method}'.` });
-      this.prepared.set(key, answer);
-    }
-    sendText(res, 200, answer, 'application/json; charset=utf-8');
-  }
-
-  private list(res: ServerResponse, dataset: Json[], query: Record<string, string>): void {
+  private list(req: IncomingMessage, res: ServerResponse, dataset: Json[], query: Record<string, string>): void {
     const result = filterEvents(dataset, query);
     if (result === null) return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'A filter value is invalid.' });
-    send(res, 200, result);
+    this.answer(res, `${req.headers.authorization}|GET|${req.url}`, result);
   }
 
-  private update(res: ServerResponse, dataset: Json[], id: string, body: string): void {
+  private update(req: IncomingMessage, res: ServerResponse, dataset: Json[], id: string, body: string): void {
     const patch = parsePatch(body);
     if (typeof patch === 'string') return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: patch });
     const event = dataset.find((candidate) => candidate.id === id);
     if (!event) return send(res, 404, { ErrorCode: 'SIM404E', ErrorMessage: `Security event ${id} was not found.` });
+    if (this.options.fast) {
+      // Fast mode: the stored event stays as it is; the answer is the patched copy, prepared once.
+      const key = `${req.headers.authorization}|PATCH|${id}|${patch.mStatus}|${patch.closeReason}|${patch.reasonText}`;
+      return this.answer(res, key, { ...event }, (copy) => applyPatch(copy, patch));
+    }
     applyPatch(event, patch);
     send(res, 200, event);
+  }
+
+  /**
+   * A 200 JSON answer. In fast mode it is serialised once per key and then served from memory, so
+   * the simulator is not the bottleneck of a load test.
+   */
+  private answer<T extends Json | Json[]>(res: ServerResponse, key: string, value: T, finish?: (value: T) => void): void {
+    if (!this.options.fast) return send(res, 200, value);
+    let prepared = this.prepared.get(key);
+    if (prepared === undefined) {
+      finish?.(value);
+      prepared = Buffer.from(JSON.stringify(value));
+      this.prepared.set(key, prepared);
+    }
+    sendText(res, 200, prepared, 'application/json; charset=utf-8');
   }
 
   private logon(res: ServerResponse, body: string): void {
