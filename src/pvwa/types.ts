@@ -1,5 +1,5 @@
 /**
- * The PVWA's JSON, as really returned (see ../shared/docs/pvwa-pta-api.md).
+ * The PVWA's JSON, as really returned (see docs/pvwa-pta-api.md).
  *
  * Required fields are the ones `isPvwaEvent` checks before an event enters the graph; every other
  * field is typed as documented but may be missing or of another type at run time, so the mappers

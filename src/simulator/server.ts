@@ -7,7 +7,7 @@ import { applyPatch, filterEvents, parsePatch } from './events.js';
 
 /**
  * The embedded PVWA: a real HTTP server speaking the PTA part of the PVWA REST API as a real PVWA
- * does (see ../shared/docs/pvwa-pta-api.md): GET and PATCH events, Logon, Logoff, the URL rules,
+ * does (see docs/pvwa-pta-api.md): GET and PATCH events, Logon, Logoff, the URL rules,
  * JSON errors, case-insensitive paths. It is the default upstream of `npm start`, the upstream of
  * the integration tests and of the benchmark. Tests can give tokens their own events, inject
  * faults and read the requests it received.

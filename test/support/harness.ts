@@ -7,9 +7,9 @@ import { DEMO_TOKEN, startSimulator, type Simulator, type SimulatorOptions } fro
 
 export { EVENT_FIELDS } from './fields.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/pvwa/', import.meta.url);
+const FIXTURES = new URL('../fixtures/pvwa/', import.meta.url);
 
-/** A real PVWA payload from ../shared/fixtures/pvwa. */
+/** A real PVWA payload from test/fixtures/pvwa (provenance in its README). */
 export function fixture<T = unknown>(name: string): T {
   return JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as T;
 }
