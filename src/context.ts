@@ -1,23 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { unauthenticated } from './errors.js';
 import { createLoaders, type Loaders, type Warning } from './graph/loaders.js';
 import type { PvwaApi, PvwaClient } from './pvwa/client.js';
-
-/** What the request's log line and metrics say about it; filled in as the request runs. */
-export interface RequestRecord {
-  requestId: string;
-  operationName: string | null;
-  operationType: string | null;
-  /** OK, or the code of the first error. */
-  outcome: string;
-  upstreamCalls: number;
-  upstreamMs: number;
-}
-
-export function newRequestRecord(requestId: string): RequestRecord {
-  return { requestId, operationName: null, operationType: null, outcome: 'OK', upstreamCalls: 0, upstreamMs: 0 };
-}
+import type { RequestRecord } from './telemetry/record.js';
 
 /** Everything a resolver may use, for one request only. */
 export interface GraphContext {
@@ -33,7 +18,6 @@ export interface GraphContext {
 }
 
 const BEARER = /^bearer(?:\s+|$)/i;
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * The caller's PVWA token from the Authorization header: the raw value, or the value after
@@ -47,9 +31,31 @@ export function tokenFrom(authorization: string | undefined): string | null {
   return token === '' ? null : token;
 }
 
-/** The caller's X-Request-Id when it is sane, else a new one. */
-export function requestIdFrom(header: string | undefined): string {
-  return header !== undefined && REQUEST_ID.test(header) ? header : randomUUID();
+/**
+ * A class, not an object literal, for Apollo Server's sake: it clones the context of every
+ * request with `Object.assign(Object.create(prototype), context)`, which would run an own getter
+ * (and build the loaders of every mutation); a getter on the prototype is only run when used.
+ */
+class RequestContext implements GraphContext {
+  readonly warnings: Warning[] = [];
+  private api: PvwaApi | undefined;
+  private lazyLoaders: Loaders | undefined;
+
+  constructor(
+    readonly record: RequestRecord,
+    readonly logger: Logger,
+    private readonly client: PvwaClient,
+    private readonly token: string | null,
+  ) {}
+
+  pvwa(): PvwaApi {
+    if (this.token === null) throw unauthenticated();
+    return (this.api ??= this.client.bind({ token: this.token, requestId: this.record.requestId, observer: this.record }));
+  }
+
+  get loaders(): Loaders {
+    return (this.lazyLoaders ??= createLoaders(() => this.pvwa(), this.warnings, this.logger));
+  }
 }
 
 export function createContext(options: {
@@ -58,29 +64,5 @@ export function createContext(options: {
   client: PvwaClient;
   logger: Logger;
 }): GraphContext {
-  const { record } = options;
-  const token = tokenFrom(options.authorization);
-  let api: PvwaApi | undefined;
-  let loaders: Loaders | undefined;
-  const pvwa = (): PvwaApi => {
-    if (token === null) throw unauthenticated();
-    return (api ??= options.client.bind({
-      token,
-      requestId: record.requestId,
-      onCall: (call) => {
-        record.upstreamCalls++;
-        record.upstreamMs += call.durationMs;
-      },
-    }));
-  };
-  const warnings: Warning[] = [];
-  return {
-    record,
-    logger: options.logger,
-    pvwa,
-    warnings,
-    get loaders() {
-      return (loaders ??= createLoaders(pvwa, warnings, options.logger));
-    },
-  };
+  return new RequestContext(options.record, options.logger, options.client, tokenFrom(options.authorization));
 }

@@ -79,15 +79,35 @@ function formatPvwaError(formatted: GraphQLFormattedError, error: PvwaError): Gr
 }
 
 /**
+ * The one rule for what is a bug of the gateway: a failure that is neither the PVWA's nor carries
+ * a code of ours or Apollo's (a plain Error thrown by a resolver, a null for a non-null field).
+ * Such an error is answered INTERNAL_SERVER_ERROR by `formatError` and logged, with its stack,
+ * once per request by the Apollo plugin.
+ */
+export function isGatewayBug(error: unknown): boolean {
+  if (pvwaErrorOf(error)) return false;
+  return !passesThrough(error instanceof GraphQLError ? error.extensions?.code : undefined);
+}
+
+/** A code of ours or Apollo's, shown to the client as it is. */
+function passesThrough(code: unknown): code is string {
+  return typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR && (OUR_CODES.has(code) || APOLLO_CODES.has(code));
+}
+
+function pvwaErrorOf(error: unknown): PvwaError | null {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  return original instanceof PvwaError ? original : null;
+}
+
+/**
  * Apollo's formatError: the one place a failure becomes what the client sees. PVWA failures get
  * their code and upstream details; our own and Apollo's codes pass; anything else is a bug of the
  * gateway and is shown as INTERNAL_SERVER_ERROR with a generic message. Never a stack trace.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-  if (original instanceof PvwaError) return formatPvwaError(formatted, original);
-  const code = formatted.extensions?.code;
-  if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR && (OUR_CODES.has(code) || APOLLO_CODES.has(code))) {
+  const pvwaError = pvwaErrorOf(error);
+  if (pvwaError) return formatPvwaError(formatted, pvwaError);
+  if (passesThrough(formatted.extensions?.code)) {
     const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }

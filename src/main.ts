@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger } from './logger.js';
-import { startGateway } from './server.js';
+import { createLogger } from './telemetry/logger.js';
+import { startGateway } from './http/server.js';
 import type { Simulator } from './simulator/server.js';
 
 /**

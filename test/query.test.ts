@@ -191,12 +191,12 @@ describe('securityEvents and securityEvent', () => {
       expect(body.data!.securityEvent).toEqual({ id: good[2].id });
       expect(body.extensions!.warnings).toEqual([
         { code: 'UPSTREAM_EVENT_SKIPPED', message: 'A security event from the PVWA was left out because id is missing.' },
-        { code: 'UPSTREAM_EVENT_SKIPPED', message: 'A security event from the PVWA was left out because mStatus is neither OPEN nor CLOSED.', eventId: 'x1' },
+        { code: 'UPSTREAM_EVENT_SKIPPED', message: 'A security event from the PVWA was left out because its status is neither OPEN nor CLOSED.', eventId: 'x1' },
       ]);
       const logged = h.logs.filter((line) => line.msg === 'PVWA event left out: it cannot be mapped');
       expect(logged.map((line) => [line.eventId, line.problem])).toEqual([
         [undefined, 'id is missing'],
-        ['x1', 'mStatus is neither OPEN nor CLOSED'],
+        ['x1', 'its status is neither OPEN nor CLOSED'],
       ]);
     });
 

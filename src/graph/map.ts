@@ -1,4 +1,5 @@
-import type { PvwaCloseReason, PvwaEventStatus } from '../pvwa/types.js';
+import type { PvwaEventStatus } from '../pvwa/types.js';
+import type { CloseReason } from './generated/resolvers-types.js';
 import { pvwaStatus, pvwaTimeToMs } from '../pvwa/validate.js';
 
 /**
@@ -43,16 +44,13 @@ export function toStatus(value: unknown): PvwaEventStatus | null {
   return pvwaStatus(value);
 }
 
-/**
- * `closeReason` in any case, as the PVWA's value (the CloseReason enum's internal values are
- * the PVWA's: NOT_REAL is NOTREAL). NOT_REAL is accepted too; anything else is null.
- */
-export function toCloseReason(value: unknown): PvwaCloseReason | null {
+/** `closeReason` in any case, as the graph's value: the PVWA's NOTREAL is NOT_REAL (accepted too). */
+export function toCloseReason(value: unknown): CloseReason | null {
   if (typeof value !== 'string') return null;
   const upper = value.toUpperCase();
   switch (upper) {
-    case 'HANDLED': case 'NOTREAL': case 'OTHER': case 'NONE': return upper;
-    case 'NOT_REAL': return 'NOTREAL';
+    case 'HANDLED': case 'OTHER': case 'NONE': case 'NOT_REAL': return upper;
+    case 'NOTREAL': return 'NOT_REAL';
     default: return null;
   }
 }

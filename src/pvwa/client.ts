@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { PvwaError, type PvwaFailure } from './errors.js';
 import { parseJson, pvwaErrorFrom, UNAVAILABLE_CODES } from './failures.js';
 import { EVENTS_PATH, eventPath } from './paths.js';
-import type { PvwaEvent, PvwaEventPatch, PvwaEventQuery } from './types.js';
+import type { EventStatusChange, PvwaEvent, PvwaEventPatch, PvwaEventQuery } from './types.js';
 import { eventProblem } from './validate.js';
 
 export interface PvwaClientOptions {
@@ -39,8 +39,8 @@ export interface PvwaClientOptions {
 export interface PvwaCaller {
   token: string;
   requestId: string;
-  /** Told of each call made for this caller (the request's log line counts them). */
-  onCall?: (call: PvwaCall) => void;
+  /** Told of each call made for this caller: the request's record, which logs and counts it. */
+  observer: PvwaCallObserver;
 }
 
 /** One finished upstream call, for logs and metrics. */
@@ -57,14 +57,31 @@ export interface PvwaCall {
 export interface PvwaApi {
   /** GET /API/pta/API/Events/: the raw list, each item unchecked. */
   getEvents(query: PvwaEventQuery): Promise<unknown[]>;
-  /** PATCH /API/pta/API/Events/{id}: the updated event, checked. */
-  updateEvent(id: string, patch: PvwaEventPatch): Promise<PvwaEvent>;
+  /** PATCH /API/pta/API/Events/{id} with the PVWA body for `change`: the updated event, checked. */
+  updateEvent(id: string, change: EventStatusChange): Promise<PvwaEvent>;
 }
 
-/** Observes each upstream call, for logs and metrics. */
-export type PvwaCallObserver = (call: PvwaCall, caller: PvwaCaller) => void;
+/** Told of each finished upstream call, for logs and metrics. */
+export interface PvwaCallObserver {
+  upstreamCall(call: PvwaCall): void;
+}
 
 export type PvwaEndpoint = 'getEvents' | 'updateEvent';
+
+/** got's per-call `context`: what the retry policy needs to know of the call. */
+interface CallContext {
+  /** performance.now() by which the whole call must be done. */
+  deadlineAt: number;
+  [key: string]: unknown;
+}
+
+/** The PVWA's PATCH body for a status change: the PVWA's field names and spelling (NOT_REAL is NOTREAL). */
+export function statusPatch(change: EventStatusChange): PvwaEventPatch {
+  const patch: PvwaEventPatch = { mStatus: change.status };
+  if (change.closeReason != null) patch.closeReason = change.closeReason === 'NOT_REAL' ? 'NOTREAL' : change.closeReason;
+  if (change.reasonText != null) patch.reasonText = change.reasonText;
+  return patch;
+}
 
 
 export class PvwaClient {
@@ -76,7 +93,6 @@ export class PvwaClient {
   constructor(
     private readonly options: PvwaClientOptions,
     private readonly logger: Logger,
-    private readonly observe: PvwaCallObserver = () => {},
   ) {
     this.listGate = pLimit(options.maxConcurrentLists);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
@@ -103,10 +119,13 @@ export class PvwaClient {
         enforceRetryRules: true,
         // got's own rules decide whether to retry and honour Retry-After (computedValue);
         // only the backoff itself is ours: short, exponential, with full jitter.
-        calculateDelay: ({ attemptCount, retryAfter, computedValue }) => {
+        // A retry that could not start before the call's deadline is not waited for: the call
+        // fails at once with what the PVWA last said (0 means no retry, so got throws that answer).
+        calculateDelay: ({ attemptCount, retryAfter, computedValue, error }) => {
           if (computedValue === 0) return 0;
-          if (retryAfter !== undefined) return computedValue;
-          return Math.random() * options.retryBaseMs * 2 ** (attemptCount - 1) + 1;
+          const delay = retryAfter !== undefined ? computedValue : Math.random() * options.retryBaseMs * 2 ** (attemptCount - 1) + 1;
+          const { deadlineAt } = error.options.context as CallContext;
+          return performance.now() + delay < deadlineAt ? delay : 0;
         },
       },
     });
@@ -130,7 +149,7 @@ export class PvwaClient {
   bind(caller: PvwaCaller): PvwaApi {
     return {
       getEvents: (query) => this.getEvents(caller, query),
-      updateEvent: (id, patch) => this.updateEvent(caller, id, patch),
+      updateEvent: (id, change) => this.updateEvent(caller, id, change),
     };
   }
 
@@ -151,8 +170,8 @@ export class PvwaClient {
     return body;
   }
 
-  private async updateEvent(caller: PvwaCaller, id: string, patch: PvwaEventPatch): Promise<PvwaEvent> {
-    const body = await this.call('updateEvent', caller, eventPath(id), JSON.stringify(patch));
+  private async updateEvent(caller: PvwaCaller, id: string, change: EventStatusChange): Promise<PvwaEvent> {
+    const body = await this.call('updateEvent', caller, eventPath(id), JSON.stringify(statusPatch(change)));
     const problem = eventProblem(body);
     if (problem) {
       this.logger.warn({ endpoint: 'updateEvent', problem }, 'PVWA answered the PATCH with something that is not an event');
@@ -167,12 +186,13 @@ export class PvwaClient {
    */
   private async call(endpoint: PvwaEndpoint, caller: PvwaCaller, path: string, body?: string): Promise<unknown> {
     const started = performance.now();
+    const context: CallContext = { deadlineAt: started + this.options.deadlineMs };
     // Not AbortSignal.timeout(): its timer, and the request it references, would live for the
     // whole deadline after the call ended; this one is cleared as soon as the call settles.
     const deadline = new AbortController();
     const deadlineTimer = setTimeout(() => deadline.abort(), this.options.deadlineMs);
     try {
-      const send = () => this.send(endpoint, caller, path, body, deadline.signal, started);
+      const send = () => this.send(endpoint, caller, path, body, deadline.signal, context, started);
       const response = endpoint === 'getEvents' ? await this.throughListGate(send, deadline.signal, caller, started) : await send();
       const parsed = parseJson(response);
       if (parsed === undefined) {
@@ -217,13 +237,14 @@ export class PvwaClient {
   }
 
   /** The got call itself; every failure becomes a PvwaError here and nowhere else. */
-  private async send(endpoint: PvwaEndpoint, caller: PvwaCaller, path: string, body: string | undefined, signal: AbortSignal, started: number): Promise<Response<string>> {
+  private async send(endpoint: PvwaEndpoint, caller: PvwaCaller, path: string, body: string | undefined, signal: AbortSignal, context: CallContext, started: number): Promise<Response<string>> {
     let tooBig = false;
     if (this.options.insecureTls) this.logger.warn({ endpoint }, 'calling the PVWA without TLS verification');
     const request = this.http[endpoint](path, {
       body,
       headers: { authorization: caller.token, 'x-request-id': caller.requestId },
       signal,
+      context,
     });
     request.on('downloadProgress', ({ transferred }) => {
       if (transferred > this.options.maxBodyBytes && !tooBig) {
@@ -246,7 +267,6 @@ export class PvwaClient {
   }
 
   private report(caller: PvwaCaller, call: PvwaCall): void {
-    caller.onCall?.(call);
-    this.observe(call, caller);
+    caller.observer.upstreamCall(call);
   }
 }

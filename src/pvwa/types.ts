@@ -67,6 +67,16 @@ export interface PvwaEvent {
   additionalData?: PvwaAdditionalData;
 }
 
+/**
+ * A status change in the gateway's terms (the graph's enum values). Resolvers pass this; the
+ * client alone turns it into the PVWA's body (`statusPatch`).
+ */
+export interface EventStatusChange {
+  status: 'OPEN' | 'CLOSED';
+  closeReason?: 'HANDLED' | 'NOT_REAL' | 'OTHER' | 'NONE' | null;
+  reasonText?: string | null;
+}
+
 /** Body of PATCH /API/pta/API/Events/{id}. */
 export interface PvwaEventPatch {
   mStatus: PvwaEventStatus;

@@ -59,7 +59,7 @@ export function eventProblem(value: unknown): string | null {
   if (typeof value.id !== 'string' || value.id === '') return 'id is missing';
   if (typeof value.type !== 'string') return 'type is missing';
   if (typeof value.score !== 'number' || !Number.isFinite(value.score)) return 'score is not a number';
-  if (pvwaStatus(value.mStatus) === null) return 'mStatus is neither OPEN nor CLOSED';
+  if (pvwaStatus(value.mStatus) === null) return 'its status is neither OPEN nor CLOSED';
   if (pvwaTimeToMs(value.createTime) === null) return 'createTime is not a time';
   if (pvwaTimeToMs(value.lastUpdateTime) === null) return 'lastUpdateTime is not a time';
   const audits = value.audits;

@@ -17,8 +17,8 @@ describe('map: pure conversions', () => {
   it('normalises status, closeReason and mitigationAction case and rejects other values', () => {
     expect(toStatus('Open')).toBe('OPEN');
     expect(toStatus('pending')).toBeNull();
-    expect(toCloseReason('NotReal')).toBe('NOTREAL');
-    expect(toCloseReason('NOT_REAL')).toBe('NOTREAL');
+    expect(toCloseReason('NotReal')).toBe('NOT_REAL');
+    expect(toCloseReason('NOT_REAL')).toBe('NOT_REAL');
     expect(toCloseReason('handled')).toBe('HANDLED');
     expect(toCloseReason(3)).toBeNull();
     expect(toMitigationAction('suspend')).toBe('SUSPEND');
@@ -44,7 +44,7 @@ describe('validate: what keeps an event out of the graph', () => {
     [{ ...good, id: '' }, 'id is missing'],
     [{ ...good, type: 5 }, 'type is missing'],
     [{ ...good, score: '7' }, 'score is not a number'],
-    [{ ...good, mStatus: 'PENDING' }, 'mStatus is neither OPEN nor CLOSED'],
+    [{ ...good, mStatus: 'PENDING' }, 'its status is neither OPEN nor CLOSED'],
     [{ ...good, createTime: 'yesterday' }, 'createTime is not a time'],
     [{ ...good, lastUpdateTime: undefined }, 'lastUpdateTime is not a time'],
     [{ ...good, audits: {} }, 'audits is not a list'],

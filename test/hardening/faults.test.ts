@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { startGateway } from '../../src/server.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { startGateway } from '../../src/http/server.js';
 import type { Fault } from '../../src/simulator/server.js';
 import { eventCalls, startHarness, type Harness } from '../support/harness.js';
 
@@ -105,17 +105,32 @@ describe('deadline and body cap', () => {
     }
   });
 
-  it('the deadline also bounds retries and their waits', async () => {
+  it('a retry that could not start before the deadline is not waited for: the last answer is the error', async () => {
     const h = await startHarness({ env: { PVWA_DEADLINE_MS: '1500' } });
     try {
+      // The first retry (after 1 s) fits in the deadline; the second (at 2 s) would not.
       h.sim.setFault({ kind: 'status', status: 503, headers: { 'retry-after': '1' } });
       const started = performance.now();
       const { body } = await h.gql(LIST);
       const took = performance.now() - started;
-      expect(body.errors![0].extensions!.code).toBe('UPSTREAM_TIMEOUT');
-      expect(took).toBeGreaterThanOrEqual(1500);
-      expect(took).toBeLessThan(2500);
+      expect(body.errors![0].extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 503, pvwaErrorCode: 'SIMFAULT' });
+      expect(took).toBeGreaterThanOrEqual(1000);
+      expect(took).toBeLessThan(1500);
       expect(eventCalls(h.sim, 'GET')).toHaveLength(2);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a 429 whose Retry-After ends past the deadline fails at once as UPSTREAM_UNAVAILABLE with upstreamStatus 429', async () => {
+    const h = await startHarness({ env: { PVWA_DEADLINE_MS: '1500' } });
+    try {
+      h.sim.setFault({ kind: 'status', status: 429, headers: { 'retry-after': '2' } });
+      const started = performance.now();
+      const { body } = await h.gql(LIST);
+      expect(body.errors![0].extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', upstreamStatus: 429, pvwaErrorCode: 'SIMFAULT' });
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(eventCalls(h.sim, 'GET')).toHaveLength(1);
     } finally {
       await h.close();
     }

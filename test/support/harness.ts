@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { startGateway, type Gateway } from '../../src/server.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { startGateway, type Gateway } from '../../src/http/server.js';
 import { DEMO_TOKEN, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
 
 export { EVENT_FIELDS } from './fields.js';

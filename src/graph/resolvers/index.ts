@@ -12,8 +12,6 @@ import { SecurityEvent } from './SecurityEvent.js';
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
   JSONObject: JSONObjectResolver,
-  // Internal values are the PVWA's: a resolver returns NOTREAL, the client sees NOT_REAL.
-  CloseReason: { NOT_REAL: 'NOTREAL' },
   Query,
   Mutation,
   SecurityEvent,

@@ -1,5 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
@@ -8,29 +7,25 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { createContext, newRequestRecord, requestIdFrom, type GraphContext, type RequestRecord } from './context.js';
-import { formatError } from './errors.js';
+import type { GraphContext } from './context.js';
+import { formatError, isGatewayBug } from './errors.js';
 import { jitGateway } from './executor.js';
 import { resolvers } from './graph/resolvers/index.js';
 import { loadTypeDefs } from './graph/schema.js';
-import { header, readBody } from './http.js';
-import type { PvwaClient } from './pvwa/client.js';
-import { PvwaError } from './pvwa/errors.js';
 
 /**
  * The gateway's one Apollo plugin (one, because every plugin costs each request a little):
- * records the operation and its outcome for the request log and metrics, adds the request's
- * warnings to the response's extensions, and logs what becomes INTERNAL_SERVER_ERROR (a bug),
- * with its stack, which the client never sees.
+ * writes the operation and its outcome into the request record, adds the request's warnings to
+ * the response's extensions, and logs each bug of the gateway (`isGatewayBug`: what the client
+ * sees as INTERNAL_SERVER_ERROR) once, with its stack, which the client never sees.
  */
 function gatewayPlugin(): ApolloServerPlugin<GraphContext> {
   const hooks: Awaited<ReturnType<NonNullable<ApolloServerPlugin<GraphContext>['requestDidStart']>>> = {
     async didEncounterErrors({ errors, contextValue }) {
       for (const error of errors) {
-        const original = error.originalError;
-        if (original && !(original instanceof GraphQLError) && !(original instanceof PvwaError)) {
-          contextValue.logger.error({ err: original, path: error.path, requestId: contextValue.record.requestId }, 'resolver failed');
-        }
+        if (!isGatewayBug(error)) continue;
+        const err = error.originalError ?? error;
+        contextValue.logger.error({ err, path: error.path, requestId: contextValue.record.requestId }, 'gateway bug: answered INTERNAL_SERVER_ERROR');
       }
     },
     async willSendResponse({ contextValue, response, operation }) {
@@ -42,7 +37,7 @@ function gatewayPlugin(): ApolloServerPlugin<GraphContext> {
       if (response.body.kind !== 'single') return;
       const result = response.body.singleResult;
       const code = result.errors?.[0]?.extensions?.code;
-      if (code !== undefined) record.outcome = String(code);
+      if (code !== undefined) record.failed(String(code));
       if (warnings.length > 0) result.extensions = { ...result.extensions, warnings };
     },
   };
@@ -81,56 +76,10 @@ export function createApollo(config: Config, logger: Logger): ApolloServer<Graph
       costLimitRule({ maxCost: config.MAX_QUERY_COST, depthCostFactor: 1, objectCost: 2, scalarCost: 1, ...reportAsValidationError }),
     ],
     logger,
+    // main.ts owns shutdown and its order (readiness off, delay, drain, close): Apollo's own
+    // SIGINT/SIGTERM handler would stop Apollo first and answer requests of the delay with 500.
+    stopOnTerminationSignals: false,
     // No cache hints are used: the cache-control plugin would only cost every request.
     plugins: [gatewayPlugin(), ApolloServerPluginCacheControlDisabled()],
   });
-}
-
-/** Told when a /graphql request is answered: its record, HTTP status and duration. */
-export type RequestObserver = (record: RequestRecord, status: number, durationMs: number) => void;
-
-/** The /graphql route: the HTTP request to Apollo Server and back, with a per-request context. */
-export function graphqlHandler(options: {
-  apollo: ApolloServer<GraphContext>;
-  client: PvwaClient;
-  logger: Logger;
-  maxRequestBytes: number;
-  onAnswered: RequestObserver;
-}) {
-  const { apollo, client, logger, maxRequestBytes, onAnswered } = options;
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = performance.now();
-    const record = newRequestRecord(requestIdFrom(header(req, 'x-request-id')));
-    res.setHeader('x-request-id', record.requestId);
-    // 'close', not 'finish': an answer cut short (client gone, shutdown) is counted and logged too.
-    res.once('close', () => {
-      if (res.statusCode >= 400 && record.outcome === 'OK') record.outcome = 'BAD_REQUEST';
-      onAnswered(record, res.statusCode, performance.now() - started);
-    });
-    const read = await readBody(req, res, maxRequestBytes);
-    if (read === undefined) return;
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const url = req.url ?? '';
-    const queryAt = url.indexOf('?');
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: {
-        method: (req.method ?? 'GET').toUpperCase(),
-        headers,
-        search: queryAt === -1 ? '' : url.slice(queryAt),
-        body: read.body,
-      },
-      context: async () => createContext({ authorization: header(req, 'authorization'), record, client, logger }),
-    });
-    for (const [key, value] of response.headers) res.setHeader(key, value);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
-      return;
-    }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
-  };
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PvwaCall } from './pvwa/client.js';
+import type { PvwaCall } from '../pvwa/client.js';
 
 /**
  * Prometheus metrics (prom-client), one registry per gateway. Labels never carry a token, an
@@ -72,10 +72,10 @@ export class Metrics {
     return name;
   }
 
-  graphqlRequest(request: { operationName: string | null; operationType: string | null; outcome: string; durationMs: number }): void {
+  graphqlRequest(request: { operationName: string | null; operationType: string | null; outcome: string }, durationMs: number): void {
     const type = request.operationType ?? 'none';
     this.requests.inc({ operation: this.operationLabel(request.operationName), type, outcome: request.outcome });
-    this.requestDuration.observe({ type }, request.durationMs / 1000);
+    this.requestDuration.observe({ type }, durationMs / 1000);
   }
 
   pvwaCall(call: PvwaCall): void {

@@ -1,0 +1,141 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createApollo } from '../apollo.js';
+import type { Config } from '../config.js';
+import { PvwaClient } from '../pvwa/client.js';
+import { Metrics } from '../telemetry/metrics.js';
+import { Telemetry } from '../telemetry/record.js';
+import { sendJson } from './body.js';
+import { graphqlRoute } from './graphql.js';
+import { PvwaReachability } from './readiness.js';
+
+export interface Gateway {
+  /** Where GraphQL is served, e.g. http://127.0.0.1:4000/graphql */
+  url: string;
+  server: Server;
+  /**
+   * The one shutdown path, in order: /readyz answers 503 at once; requests are still served for
+   * SHUTDOWN_DELAY_MS (load balancers move away); then no new connections, in-flight requests get
+   * SHUTDOWN_GRACE_MS to finish; then what is left is closed, then Apollo and the upstream pool.
+   */
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts the gateway's HTTP server: /graphql, /healthz, /readyz and /metrics. */
+export async function startGateway({ config, logger }: GatewayOptions): Promise<Gateway> {
+  if (!config.PVWA_URL) throw new Error('PVWA_URL is required to start the gateway');
+  if (config.PVWA_TLS_INSECURE) logger.warn('PVWA_TLS_INSECURE=true: the PVWA certificate is NOT verified');
+  const telemetry = new Telemetry(logger, new Metrics(config.METRICS_MAX_OPERATIONS));
+  const client = new PvwaClient(
+    {
+      baseUrl: config.PVWA_URL,
+      timeoutMs: config.PVWA_TIMEOUT_MS,
+      deadlineMs: config.PVWA_DEADLINE_MS,
+      maxBodyBytes: config.PVWA_MAX_BODY_BYTES,
+      maxSockets: config.PVWA_MAX_SOCKETS,
+      maxConcurrentLists: config.PVWA_MAX_CONCURRENT_LISTS,
+      ca: config.PVWA_CA_FILE?.content,
+      insecureTls: config.PVWA_TLS_INSECURE,
+      getRetries: config.PVWA_GET_RETRIES,
+      maxRetryAfterMs: config.PVWA_RETRY_AFTER_MAX_MS,
+      retryBaseMs: config.PVWA_RETRY_BASE_MS,
+    },
+    logger,
+  );
+  const reachability = new PvwaReachability(config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger);
+  const apollo = createApollo(config, logger);
+  await Promise.all([apollo.start(), reachability.start()]);
+  const graphql = graphqlRoute({ apollo, client, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES });
+
+  let inFlight = 0;
+  let stopping = false;
+  let drained: (() => void) | null = null;
+
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
+    '/graphql': (req, res) => {
+      graphql(req, res).catch((error: unknown) => {
+        logger.error({ err: error }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.destroy();
+      });
+    },
+    '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    '/readyz': (_req, res) => {
+      if (stopping) return sendJson(res, 503, { status: 'unready', reason: 'shutting down' });
+      if (!reachability.isReachable) return sendJson(res, 503, { status: 'unready', reason: 'PVWA unreachable' });
+      sendJson(res, 200, { status: 'ready' });
+    },
+    '/metrics': (_req, res) => {
+      const { registry } = telemetry.metrics;
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(text);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'metrics failed');
+          sendJson(res, 500, { error: 'metrics failed' });
+        },
+      );
+    },
+  };
+
+  const server = createServer((req, res) => {
+    inFlight++;
+    res.once('close', () => {
+      if (--inFlight === 0 && drained) drained();
+    });
+    // While stopping, each answer also closes its connection, so keep-alive clients move on.
+    if (stopping) res.setHeader('connection', 'close');
+    const route = routes[(req.url ?? '/').split('?', 1)[0]];
+    if (route) return route(req, res);
+    sendJson(res, 404, { errors: [{ message: 'Not found. GraphQL is served at /graphql.' }] });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+
+  let stopped: Promise<void> | null = null;
+  const stop = async () => {
+    stopping = true;
+    reachability.stop();
+    if (config.SHUTDOWN_DELAY_MS > 0) await sleep(config.SHUTDOWN_DELAY_MS);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, config.SHUTDOWN_GRACE_MS);
+        drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    server.closeAllConnections();
+    await closed;
+    await apollo.stop();
+    client.close();
+  };
+
+  return {
+    url: `http://${host}:${port}/graphql`,
+    server,
+    // A second call waits for the first one's shutdown instead of starting another.
+    stop: () => (stopped ??= stop()),
+  };
+}

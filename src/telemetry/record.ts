@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { PvwaCall, PvwaCallObserver } from '../pvwa/client.js';
+import type { Metrics } from './metrics.js';
+
+/**
+ * The request record: what a request's log line and metrics say about it. It is created when the
+ * request arrives (`Telemetry.begin`), written only through its methods as the request runs, and
+ * ended once when the answer is done, which writes the log line and the metrics. Nothing else
+ * logs or counts a request, so the path is one way: in at `begin`, out at `end`.
+ */
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The caller's X-Request-Id when it is sane, else a new one. */
+export function requestIdFrom(header: string | undefined): string {
+  return header !== undefined && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/** How a read was served (the incremental-reads snapshot). */
+export type ReadKind = 'full' | 'delta' | 'filtered';
+
+export class RequestRecord implements PvwaCallObserver {
+  operationName: string | null = null;
+  operationType: string | null = null;
+  /** OK, or the code of the first error. */
+  outcome = 'OK';
+  upstreamCalls = 0;
+  upstreamMs = 0;
+  /** How the request's event reads were served, when it read any. */
+  read: ReadKind | null = null;
+  /** Bulk items by outcome code, when the request ran a bulk mutation. */
+  items: Record<string, number> | null = null;
+  private readonly started = performance.now();
+  private ended = false;
+
+  constructor(
+    readonly requestId: string,
+    private readonly telemetry: Telemetry,
+  ) {}
+
+  /** An upstream call made for this request (the client reports each one here). */
+  upstreamCall(call: PvwaCall): void {
+    this.upstreamCalls++;
+    this.upstreamMs += call.durationMs;
+    this.telemetry.upstreamCall(call, this.requestId);
+  }
+
+  /** The first error's code decides the outcome. */
+  failed(code: string): void {
+    if (this.outcome === 'OK') this.outcome = code;
+  }
+
+  /** The answer is done (or cut short): one log line and one metrics sample, once. */
+  end(status: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (status >= 500) this.failed('INTERNAL_SERVER_ERROR');
+    else if (status >= 400) this.failed('BAD_REQUEST');
+    this.telemetry.requestEnded(this, status, performance.now() - this.started);
+  }
+}
+
+/** The logger and the metrics, and the records that feed them. */
+export class Telemetry {
+  constructor(
+    readonly logger: Logger,
+    readonly metrics: Metrics,
+  ) {}
+
+  /** A new request arrived. */
+  begin(requestIdHeader: string | undefined): RequestRecord {
+    this.metrics.inFlight.inc();
+    return new RequestRecord(requestIdFrom(requestIdHeader), this);
+  }
+
+  /** An upstream call that belongs to no client request (e.g. a background poll). */
+  upstreamCall(call: PvwaCall, requestId: string): void {
+    this.metrics.pvwaCall(call);
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, ...call }, 'pvwa call');
+  }
+
+  requestEnded(record: RequestRecord, status: number, durationMs: number): void {
+    this.metrics.inFlight.dec();
+    this.metrics.graphqlRequest(record, durationMs);
+    if (!this.logger.isLevelEnabled('info')) return;
+    const line: Record<string, unknown> = {
+      requestId: record.requestId,
+      operationName: record.operationName,
+      operationType: record.operationType,
+      outcome: record.outcome,
+      upstreamCalls: record.upstreamCalls,
+      upstreamMs: Math.round(record.upstreamMs * 100) / 100,
+      status,
+      durationMs: Math.round(durationMs * 100) / 100,
+    };
+    if (record.read !== null) line.read = record.read;
+    if (record.items !== null) line.items = record.items;
+    this.logger.info(line, 'graphql request');
+  }
+}
