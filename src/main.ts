@@ -35,24 +35,35 @@ async function main(): Promise<void> {
 
   if (demo) printQuickStart(gateway.url, demo.simulator, demo.token);
 
+  // The one shutdown path (Apollo's own signal handler is off): the gateway stops in its order
+  // (readiness off, delay while still serving, drain, close), then the simulator, then the process.
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Should a step hang, the process still ends: the longest the steps may take, plus a margin.
+    const limit = setTimeout(() => {
+      logger.error({ signal }, 'shutdown took too long: exiting');
+      logger.flush(() => process.exit(1));
+    }, config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_GRACE_MS + 5_000);
+    limit.unref();
     gateway
       .stop()
       .then(() => demo?.simulator.close())
       .then(
-        () => logger.flush(() => process.exit(0)),
+        () => {
+          logger.info({ signal }, 'stopped');
+          logger.flush(() => process.exit(0));
+        },
         (error: unknown) => {
           logger.error({ err: error }, 'shutdown failed');
           logger.flush(() => process.exit(1));
         },
       );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 /** What a newcomer needs to try the gateway on the simulator's demo data. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -74,6 +75,11 @@ const IIS_404 = '<!DOCTYPE html><html><head><title>404 - File or directory not f
 
 export class Simulator {
   readonly requests: RecordedRequest[] = [];
+  /** Emits 'request' (a RecordedRequest) as each request arrives, so tests wait on events, not sleeps. */
+  readonly events = new EventEmitter();
+  /** Requests being answered now, and the most at once since the last `clearRequests`, by method. */
+  private readonly inFlight = new Map<string, number>();
+  private readonly peaks = new Map<string, number>();
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly basePath: string;
@@ -115,6 +121,19 @@ export class Simulator {
     return this.sockets.size;
   }
 
+  /** Resolves when no client connection is open (they were closed by the client). */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.sockets.size > 0) return;
+        this.events.off('disconnect', check);
+        resolve();
+      };
+      this.events.on('disconnect', check);
+      check();
+    });
+  }
+
   /** Stops listening and drops every open connection. */
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
@@ -148,6 +167,26 @@ export class Simulator {
 
   clearRequests(): void {
     this.requests.length = 0;
+    this.peaks.clear();
+  }
+
+  /** The most requests of `method` that were being answered at once since `clearRequests`. */
+  peakInFlight(method: string): number {
+    return this.peaks.get(method) ?? 0;
+  }
+
+  /** Resolves once `count` requests matching `filter` have arrived (counting those already recorded). */
+  received(count: number, filter: (request: RecordedRequest) => boolean = () => true): Promise<void> {
+    return new Promise((resolve) => {
+      let seen = this.requests.filter(filter).length;
+      if (seen >= count) return resolve();
+      const onRequest = (request: RecordedRequest) => {
+        if (!filter(request) || ++seen < count) return;
+        this.events.off('request', onRequest);
+        resolve();
+      };
+      this.events.on('request', onRequest);
+    });
   }
 
   private createServer(): Server {
@@ -164,9 +203,19 @@ export class Simulator {
     server.keepAliveTimeout = 30_000;
     server.on(this.options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('close', () => {
+        this.sockets.delete(socket);
+        this.events.emit('disconnect');
+      });
     });
     return server;
+  }
+
+  private track(method: string, res: ServerResponse): void {
+    const now = (this.inFlight.get(method) ?? 0) + 1;
+    this.inFlight.set(method, now);
+    if (now > (this.peaks.get(method) ?? 0)) this.peaks.set(method, now);
+    res.once('close', () => this.inFlight.set(method, (this.inFlight.get(method) ?? 1) - 1));
   }
 
   private takeFault(method: string): Fault | null {
@@ -182,7 +231,12 @@ export class Simulator {
     const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
     const query = Object.fromEntries(new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)));
     const method = req.method ?? 'GET';
-    if (this.options.record !== false) this.requests.push({ method, path, query, headers: req.headers, body });
+    this.track(method, res);
+    if (this.options.record !== false) {
+      const request = { method, path, query, headers: req.headers, body };
+      this.requests.push(request);
+      this.events.emit('request', request);
+    }
 
     const fault = this.takeFault(method);
     if (fault) {

@@ -1,78 +1,128 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
+import { createInterface, type Interface } from 'node:readline';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
-import { startHarness } from '../support/harness.js';
+import { eventCalls, startHarness } from '../support/harness.js';
 
-/** Starts `src/main.ts` as its own process, as in production, and waits for its URL. */
-async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, NODE_OPTIONS: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
+const MAIN = new URL('../../dist/main.js', import.meta.url).pathname;
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+  /** Resolves with the first JSON log line whose msg is `msg`. */
+  logged(msg: string): Promise<Record<string, unknown>>;
+}
+
+/**
+ * Starts the built gateway (`node dist/main.js`, what `npm start` runs) as its own process, as a
+ * user would: NODE_ENV unset (development), JSON logs on stdout. Waits for its URL.
+ */
+async function startProcess(env: Record<string, string>): Promise<Running> {
+  const { NODE_ENV: _nodeEnv, ...parentEnv } = process.env;
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...parentEnv, NODE_OPTIONS: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('gateway did not start'));
-    }, 15_000);
-    timer.unref();
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      if (line.includes('pta-gateway listening')) {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { url: string }).url);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+  const lines: Interface = createInterface({ input: child.stdout! });
+  const seen: Array<Record<string, unknown>> = [];
+  const waiters: Array<{ msg: string; resolve: (line: Record<string, unknown>) => void }> = [];
+  lines.on('line', (text) => {
+    if (!text.startsWith('{')) return;
+    const line = JSON.parse(text) as Record<string, unknown>;
+    seen.push(line);
+    for (const waiter of waiters.filter((w) => w.msg === line.msg)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(line);
+    }
   });
-  return { child, url, exited };
+  const logged = (msg: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const found = seen.find((line) => line.msg === msg);
+      if (found) return resolve(found);
+      waiters.push({ msg, resolve });
+      void exited.then((code) => reject(new Error(`gateway exited with ${code} before logging "${msg}"`)));
+    });
+  const listening = await logged('pta-gateway listening');
+  return { child, url: listening.url as string, exited, logged };
 }
 
 const LIST = JSON.stringify({ query: '{ securityEvents(first: 1) { totalCount } }' });
 const post = (url: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'demo-token' }, body: LIST });
+const readyz = (url: string) => fetch(url.replace('/graphql', '/readyz'));
 
-describe('shutdown on SIGTERM', () => {
+beforeAll(() => {
+  if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: `npm test` builds it first (npm run build)');
+});
+
+describe('the built gateway as a process, on an external PVWA', () => {
   let sim: Simulator;
   beforeAll(async () => {
     sim = await startSimulator({ eventCount: 30 });
   });
   afterAll(() => sim.close());
-  beforeEach(() => sim.clearFault());
+  beforeEach(() => {
+    sim.clearFault();
+    sim.clearRequests();
+  });
 
-  it('stops accepting, finishes the in-flight request, and exits 0', async () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('on %s: finishes the in-flight request, then exits 0', async (signal) => {
     const { child, url, exited } = await startProcess({ PVWA_URL: sim.url, SHUTDOWN_GRACE_MS: '5000' });
-    sim.setFault({ kind: 'delay', ms: 800 }, { times: 1 });
+    sim.setFault({ kind: 'delay', ms: 500 }, { times: 1 });
     const inFlight = post(url);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const signalled = performance.now();
-    child.kill('SIGTERM');
+    await sim.received(1, (r) => r.method === 'GET');
+    child.kill(signal);
     const response = await inFlight;
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { securityEvents: { totalCount: 30 } } });
     expect(await exited).toBe(0);
-    expect(performance.now() - signalled).toBeLessThan(3000);
     await expect(post(url)).rejects.toThrow();
   });
 
-  it('cuts what is still running when the grace period ends, and exits 0', async () => {
-    const { child, url, exited } = await startProcess({ PVWA_URL: sim.url, SHUTDOWN_GRACE_MS: '300', PVWA_TIMEOUT_MS: '20000' });
-    sim.setFault({ kind: 'delay', ms: 10_000 }, { times: 1 });
-    const inFlight = post(url).then((r) => r.status, () => 'cut');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const signalled = performance.now();
+  it('during SHUTDOWN_DELAY_MS: /readyz answers 503 while requests are still served; then it exits 0', async () => {
+    const { child, url, exited, logged } = await startProcess({ PVWA_URL: sim.url, SHUTDOWN_DELAY_MS: '1500' });
     child.kill('SIGTERM');
+    await logged('shutting down');
+    expect((await readyz(url)).status).toBe(503);
+    const during = await post(url);
+    expect(during.status).toBe(200);
+    expect(await during.json()).toEqual({ data: { securityEvents: { totalCount: 30 } } });
+    expect(eventCalls(sim, 'GET')).toHaveLength(1);
     expect(await exited).toBe(0);
-    expect(performance.now() - signalled).toBeLessThan(2500);
-    expect(await inFlight).toBe('cut');
   });
 
-  it('closes its upstream sockets', async () => {
+  it('cuts what is still running when the grace period ends, and exits 0', async () => {
+    const { child, url, exited, logged } = await startProcess({ PVWA_URL: sim.url, SHUTDOWN_GRACE_MS: '300', PVWA_TIMEOUT_MS: '20000' });
+    sim.setFault({ kind: 'delay', ms: 10_000 }, { times: 1 });
+    const inFlight = post(url).then((r) => r.status, () => 'cut');
+    await sim.received(1, (r) => r.method === 'GET');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(await inFlight).toBe('cut');
+    await expect(logged('stopped')).resolves.toMatchObject({ signal: 'SIGTERM' });
+  });
+});
+
+describe('the built gateway as a process, on the embedded simulator (npm start)', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('serves the demo data and exits 0 on %s', async (signal) => {
+    const { child, url, exited } = await startProcess({});
+    const response = await post(url);
+    expect(await response.json()).toEqual({ data: { securityEvents: { totalCount: 240 } } });
+    child.kill(signal);
+    expect(await exited).toBe(0);
+  });
+});
+
+describe('in process', () => {
+  it('closes its upstream sockets on stop', async () => {
     const h = await startHarness();
     await h.gql('{ securityEvents(first: 1) { totalCount } }');
     expect(h.sim.openConnections).toBeGreaterThan(0);
     await h.gateway.stop();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Resolves only when the gateway closed them: the simulator itself is still running.
+    await h.sim.idle();
     expect(h.sim.openConnections).toBe(0);
     await h.sim.close();
   });
