@@ -4,7 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { GraphQLError, type ValidationContext } from 'graphql';
+import { getNamedType, GraphQLError, isIntrospectionType, type ASTVisitor, type ValidationContext } from 'graphql';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { GraphContext } from './context.js';
@@ -57,6 +57,22 @@ const reportAsValidationError = {
   ],
 };
 
+/**
+ * Introspection refused with a message that names the gateway's own switch (Apollo's names its
+ * constructor option, which a user of the gateway cannot set). graphql-js's
+ * NoSchemaIntrospectionCustomRule, with that message.
+ */
+function noIntrospection(context: ValidationContext): ASTVisitor {
+  return {
+    Field(node) {
+      const type = getNamedType(context.getType());
+      if (type && isIntrospectionType(type)) {
+        context.reportError(new GraphQLError(`Introspection is off on this gateway (the production default); set INTROSPECTION=true to allow it. The query asked for "${node.name.value}".`, { nodes: node }));
+      }
+    },
+  };
+}
+
 /** Apollo Server with the gateway's schema, error policy and limits on hostile documents. */
 export function createApollo(config: Config, logger: Logger): ApolloServer<GraphContext> {
   const schema = makeExecutableSchema<GraphContext>({ typeDefs: loadTypeDefs(), resolvers });
@@ -64,11 +80,13 @@ export function createApollo(config: Config, logger: Logger): ApolloServer<Graph
     gateway: jitGateway(schema, { maxCompiledQueries: 1000 }),
     formatError,
     includeStacktraceInErrorResponses: false,
-    introspection: config.INTROSPECTION,
+    // Refused by our own rule (below), so the message names INTROSPECTION=true.
+    introspection: true,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     validationRules: [
+      ...(config.INTROSPECTION ? [] : [noIntrospection]),
       maxDepthRule({ n: config.MAX_QUERY_DEPTH, ...reportAsValidationError }),
       maxAliasesRule({ n: config.MAX_QUERY_ALIASES, ...reportAsValidationError }),
       // Linear in depth (the default 1.5 grows exponentially and refuses a full event); `first`
