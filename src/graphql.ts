@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
@@ -81,8 +81,9 @@ export function createApollo(config: Config, logger: Logger): ApolloServer<Graph
       costLimitRule({ maxCost: config.MAX_QUERY_COST, depthCostFactor: 1, objectCost: 2, scalarCost: 1, ...reportAsValidationError }),
     ],
     logger,
-    // No cache hints are used: the cache-control plugin would only cost every request.
-    plugins: [gatewayPlugin(), ApolloServerPluginCacheControlDisabled()],
+    // No cache hints are used: the cache-control plugin would only cost every request. No landing
+    // page: Apollo's loads from a CDN; the gateway serves its own IDE (src/ide.ts).
+    plugins: [gatewayPlugin(), ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()],
   });
 }
 

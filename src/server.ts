@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createApollo, graphqlHandler, type RequestObserver } from './graphql.js';
 import { sendJson } from './http.js';
+import { createIde, IDE_ASSET_PREFIX, type IdeOptions } from './ide.js';
 import { Metrics } from './metrics.js';
 import { PvwaClient } from './pvwa/client.js';
 import { PvwaReachability } from './readiness.js';
@@ -22,12 +23,14 @@ export interface Gateway {
 export interface GatewayOptions {
   config: Config;
   logger: Logger;
+  /** The GraphQL IDE's options, used when GRAPHQL_IDE is on. */
+  ide?: IdeOptions;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the gateway's HTTP server: /graphql, /healthz, /readyz and /metrics. */
-export async function startGateway({ config, logger }: GatewayOptions): Promise<Gateway> {
+export async function startGateway({ config, logger, ide: ideOptions }: GatewayOptions): Promise<Gateway> {
   if (!config.PVWA_URL) throw new Error('PVWA_URL is required to start the gateway');
   if (config.PVWA_TLS_INSECURE) logger.warn('PVWA_TLS_INSECURE=true: the PVWA certificate is NOT verified');
   const metrics = new Metrics(config.METRICS_MAX_OPERATIONS);
@@ -61,6 +64,7 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
     metrics.graphqlRequest({ ...record, durationMs });
     logger.info({ ...record, status, durationMs: Math.round(durationMs * 100) / 100 }, 'graphql request');
   };
+  const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
   const graphql = graphqlHandler({ apollo, client, logger, maxRequestBytes: config.MAX_REQUEST_BYTES, onAnswered });
 
   let inFlight = 0;
@@ -77,6 +81,7 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
     const path = (req.url ?? '/').split('?', 1)[0];
     switch (path) {
       case '/graphql':
+        if (ide?.servePage(req, res)) return;
         metrics.inFlight.inc();
         graphql(req, res).catch((error: unknown) => {
           logger.error({ err: error }, 'request failed');
@@ -103,6 +108,7 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
         );
         return;
       default:
+        if (ide && path.startsWith(IDE_ASSET_PREFIX)) return ide.serveAsset(path, req, res);
         return sendJson(res, 404, { errors: [{ message: 'Not found. GraphQL is served at /graphql.' }] });
     }
   });
