@@ -121,6 +121,8 @@ function page(files: string[], options: IdeOptions): string {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<title>pta-gateway GraphQL IDE</title>',
+    // No favicon request: the gateway has none.
+    '<link rel="icon" href="data:,">',
     ...styles,
     '</head>',
     '<body>',
