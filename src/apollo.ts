@@ -1,5 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
@@ -97,7 +97,8 @@ export function createApollo(config: Config, logger: Logger): ApolloServer<Graph
     // main.ts owns shutdown and its order (readiness off, delay, drain, close): Apollo's own
     // SIGINT/SIGTERM handler would stop Apollo first and answer requests of the delay with 500.
     stopOnTerminationSignals: false,
-    // No cache hints are used: the cache-control plugin would only cost every request.
-    plugins: [gatewayPlugin(), ApolloServerPluginCacheControlDisabled()],
+    // No cache hints are used: the cache-control plugin would only cost every request. No landing
+    // page: Apollo's loads from a CDN; the gateway serves its own IDE (http/ide.ts).
+    plugins: [gatewayPlugin(), ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()],
   });
 }

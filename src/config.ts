@@ -53,6 +53,7 @@ export const CONFIG_VARIABLES = {
   MAX_QUERY_COST: int(1, 10_000_000).default(100_000).describe('Highest cost a GraphQL document may have: 1 per scalar field, 2 per object field, a list field times its `first`.'),
   MAX_QUERY_TOKENS: int(10, 1_000_000).default(2000).describe('Most lexical tokens a GraphQL document may have (bounds parsing work).'),
   INTROSPECTION: bool.optional().describe('`true` or `false`: allow schema introspection.'),
+  GRAPHQL_IDE: bool.optional().describe('`true` or `false`: serve the GraphQL IDE (GraphiQL) to browsers that open `/graphql`.'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long in-flight requests may take to finish before their connections are closed, in ms.'),
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(0).describe('On SIGTERM, how long to keep accepting requests while `/readyz` already answers 503, so load balancers stop sending first, in ms.'),
   READINESS_INTERVAL_MS: int(100, 3_600_000).default(5_000).describe('How often `/readyz` checks in the background that the PVWA is reachable (a TCP connection, no token), in ms.'),
@@ -62,15 +63,16 @@ export const CONFIG_VARIABLES = {
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' })
     .default('info').describe('Least severe log level written.'),
-  NODE_ENV: z.string().default('development').describe('`production`: introspection off, JSON logs, and `PVWA_URL` required.'),
+  NODE_ENV: z.string().default('development').describe('`production`: introspection and the GraphQL IDE off, JSON logs, and `PVWA_URL` required.'),
 } as const;
 
 const schema = z.object(CONFIG_VARIABLES);
 type Raw = z.infer<typeof schema>;
 
-export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION' | 'LOG_FORMAT'> {
+export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION' | 'GRAPHQL_IDE' | 'LOG_FORMAT'> {
   PVWA_DEADLINE_MS: number;
   INTROSPECTION: boolean;
+  GRAPHQL_IDE: boolean;
   LOG_FORMAT: 'json' | 'pretty';
 }
 
@@ -78,6 +80,7 @@ export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION' |
 export const DERIVED_DEFAULTS: Partial<Record<keyof typeof CONFIG_VARIABLES, string>> = {
   PVWA_DEADLINE_MS: '2 x `PVWA_TIMEOUT_MS`',
   INTROSPECTION: 'on; off in production',
+  GRAPHQL_IDE: 'on; off in production',
   LOG_FORMAT: 'json in production, else pretty',
 };
 
@@ -104,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...raw,
     PVWA_DEADLINE_MS: raw.PVWA_DEADLINE_MS ?? 2 * raw.PVWA_TIMEOUT_MS,
     INTROSPECTION: raw.INTROSPECTION ?? raw.NODE_ENV !== 'production',
+    GRAPHQL_IDE: raw.GRAPHQL_IDE ?? raw.NODE_ENV !== 'production',
     LOG_FORMAT: raw.LOG_FORMAT ?? (raw.NODE_ENV === 'production' ? 'json' : 'pretty'),
   };
 }

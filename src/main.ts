@@ -30,10 +30,13 @@ async function main(): Promise<void> {
     config = { ...config, PVWA_URL: demo.simulator.url };
     logger.info({ pvwaUrl: demo.simulator.url }, 'no PVWA_URL: using the embedded PVWA simulator');
   }
-  const gateway = await startGateway({ config, logger });
+  // On the simulator, the IDE's headers editor starts with the demo token.
+  const ide = demo ? { defaultHeaders: { Authorization: demo.token } } : {};
+  const gateway = await startGateway({ config, logger, ide });
   logger.info({ url: gateway.url }, 'pta-gateway listening');
+  if (config.GRAPHQL_IDE) logger.info({ url: gateway.url }, 'GraphQL IDE: open the GraphQL URL in a browser');
 
-  if (demo) printQuickStart(gateway.url, demo.simulator, demo.token);
+  if (demo) printQuickStart(gateway.url, demo.simulator, demo.token, config.GRAPHQL_IDE);
 
   // The one shutdown path (Apollo's own signal handler is off): the gateway stops in its order
   // (readiness off, delay while still serving, drain, close), then the simulator, then the process.
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
 }
 
 /** What a newcomer needs to try the gateway on the simulator's demo data. */
-function printQuickStart(url: string, simulator: Simulator, token: string): void {
+function printQuickStart(url: string, simulator: Simulator, token: string, ide: boolean): void {
   const mutation = `mutation { updateEventStatus(id: "${String(simulator.openEventId(token))}", status: CLOSED, closeReason: HANDLED, reasonText: "Checked by the SOC") { id status closeReason reasonText lastUpdateTime } }`;
   const curl = `curl -s ${url} -H 'content-type: application/json' -H 'authorization: ${token}' -d '${JSON.stringify({ query: mutation })}'`;
   process.stdout.write(
@@ -75,6 +78,7 @@ function printQuickStart(url: string, simulator: Simulator, token: string): void
       '',
       `pta-gateway on the embedded PVWA simulator (${simulator.url})`,
       `  GraphQL:    ${url}`,
+      ...(ide ? [`  IDE:        ${url}   (open it in a browser; the demo token is prefilled)`] : []),
       `  Demo token: ${token}   (send it as the Authorization header)`,
       '  Close an event:',
       `  ${curl}`,

@@ -8,6 +8,7 @@ import { Metrics } from '../telemetry/metrics.js';
 import { Telemetry } from '../telemetry/record.js';
 import { sendJson } from './body.js';
 import { graphqlRoute } from './graphql.js';
+import { createIde, IDE_ASSET_PREFIX, type IdeOptions } from './ide.js';
 import { PvwaReachability } from './readiness.js';
 
 export interface Gateway {
@@ -25,12 +26,14 @@ export interface Gateway {
 export interface GatewayOptions {
   config: Config;
   logger: Logger;
+  /** The GraphQL IDE's options, used when GRAPHQL_IDE is on. */
+  ide?: IdeOptions;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the gateway's HTTP server: /graphql, /healthz, /readyz and /metrics. */
-export async function startGateway({ config, logger }: GatewayOptions): Promise<Gateway> {
+export async function startGateway({ config, logger, ide: ideOptions }: GatewayOptions): Promise<Gateway> {
   if (!config.PVWA_URL) throw new Error('PVWA_URL is required to start the gateway');
   if (config.PVWA_TLS_INSECURE) logger.warn('PVWA_TLS_INSECURE=true: the PVWA certificate is NOT verified');
   const telemetry = new Telemetry(logger, new Metrics(config.METRICS_MAX_OPERATIONS));
@@ -53,6 +56,7 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
   const reachability = new PvwaReachability(config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger);
   const apollo = createApollo(config, logger);
   await Promise.all([apollo.start(), reachability.start()]);
+  const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
   const graphql = graphqlRoute({ apollo, client, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES });
 
   let inFlight = 0;
@@ -61,6 +65,7 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
 
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
     '/graphql': (req, res) => {
+      if (ide?.servePage(req, res)) return;
       graphql(req, res).catch((error: unknown) => {
         logger.error({ err: error }, 'request failed');
         if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
@@ -95,8 +100,10 @@ export async function startGateway({ config, logger }: GatewayOptions): Promise<
     });
     // While stopping, each answer also closes its connection, so keep-alive clients move on.
     if (stopping) res.setHeader('connection', 'close');
-    const route = routes[(req.url ?? '/').split('?', 1)[0]];
+    const path = (req.url ?? '/').split('?', 1)[0];
+    const route = routes[path];
     if (route) return route(req, res);
+    if (ide && path.startsWith(IDE_ASSET_PREFIX)) return ide.serveAsset(path, req, res);
     sendJson(res, 404, { errors: [{ message: 'Not found. GraphQL is served at /graphql.' }] });
   });
 
