@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
-import type { PvwaApi } from '../pvwa/client.js';
 import type { PvwaEvent, PvwaEventQuery } from '../pvwa/types.js';
-import { eventProblem } from '../pvwa/validate.js';
-import { sortEvents, type SortedEvent } from './page.js';
+import type { SkippedEvent } from '../pvwa/validate.js';
+import type { ReadKind, RequestRecord } from '../telemetry/record.js';
+import type { SortedEvent } from './page.js';
 
 /** Something the caller should know although the request succeeded (response `extensions.warnings`). */
 export interface Warning {
@@ -12,35 +12,44 @@ export interface Warning {
   eventId?: string;
 }
 
+/** The events of one read: in page order, the items left out, and how the read was served. */
+export interface EventRead {
+  events: SortedEvent[];
+  skipped: SkippedEvent[];
+  kind: ReadKind;
+}
+
+/**
+ * Where a request's event reads come from (context.ts picks it): the session's snapshot, which
+ * serves every filter from one GET per accountID, or the PVWA's own filtered list per query.
+ */
+export interface EventSource {
+  /** Two queries with the same key are one upstream GET in a request. */
+  key(query: PvwaEventQuery): string;
+  read(query: PvwaEventQuery): Promise<EventRead>;
+}
+
 export interface Loaders {
-  /** One GET per distinct query in a request; the checked events in page order. */
+  /** One upstream GET per distinct source key in a request; the checked events in page order. */
   events: DataLoader<PvwaEventQuery, SortedEvent[], string>;
   /** Events by id, all looked up over one unfiltered list. */
   eventById: DataLoader<string, PvwaEvent | null>;
 }
 
-/** A query's identity: two equal queries are one GET. */
-function queryKey(query: PvwaEventQuery): string {
-  return `${query.fromUpdateDate ?? ''}|${query.status ?? ''}|${query.accountID ?? ''}`;
-}
+/** What decides the request log line's `read` when a request read more than once. */
+const READ_RANK: Record<ReadKind, number> = { delta: 0, full: 1 };
 
 /**
- * The request's loaders. Made per request and dropped with it: what one token fetched is never
- * served to another, nor kept after the request ends.
+ * The request's loaders. Made per request and dropped with it: they hold only what this
+ * request's own reads returned, so nothing of theirs reaches another request.
  */
-export function createLoaders(pvwa: () => PvwaApi, warnings: Warning[], logger: Logger): Loaders {
+export function createLoaders(source: EventSource, warnings: Warning[], record: RequestRecord, logger: Logger): Loaders {
   const reported = new Set<string>();
 
-  async function fetchEvents(query: PvwaEventQuery): Promise<SortedEvent[]> {
-    const raw = await pvwa().getEvents(query);
-    const valid: PvwaEvent[] = [];
-    for (const item of raw) {
-      const problem = eventProblem(item);
-      if (problem === null) {
-        valid.push(item as PvwaEvent);
-        continue;
-      }
-      const eventId = typeof (item as { id?: unknown })?.id === 'string' ? (item as { id: string }).id : undefined;
+  async function load(query: PvwaEventQuery): Promise<SortedEvent[]> {
+    const { events, skipped, kind } = await source.read(query);
+    if (record.read === null || READ_RANK[kind] > READ_RANK[record.read]) record.read = kind;
+    for (const { eventId, problem } of skipped) {
       const key = `${eventId}|${problem}`;
       if (reported.has(key)) continue;
       reported.add(key);
@@ -51,12 +60,12 @@ export function createLoaders(pvwa: () => PvwaApi, warnings: Warning[], logger: 
         ...(eventId !== undefined ? { eventId } : {}),
       });
     }
-    return sortEvents(valid);
+    return events;
   }
 
   const events = new DataLoader<PvwaEventQuery, SortedEvent[], string>(
-    (queries) => Promise.all(queries.map((query) => fetchEvents(query).catch((error: unknown) => error as Error))),
-    { cacheKeyFn: queryKey },
+    (queries) => Promise.all(queries.map((query) => load(query).catch((error: unknown) => error as Error))),
+    { cacheKeyFn: (query) => source.key(query) },
   );
 
   const eventById = new DataLoader<string, PvwaEvent | null>(async (ids) => {

@@ -1,6 +1,8 @@
 import type { PvwaEvent } from '../pvwa/types.js';
 import { pvwaTimeToMs } from '../pvwa/validate.js';
 import { badUserInput } from '../errors.js';
+import type { EventStatus } from './generated/resolvers-types.js';
+import { toStatus } from './map.js';
 
 /**
  * In-memory paging over the PVWA's whole list (it has no pagination of its own).
@@ -10,10 +12,17 @@ import { badUserInput } from '../errors.js';
  * would then repeat events. With a keyset every walk returns each event at most once, in order.
  */
 
-/** An event with its sort key, read once. */
+/** An event with its sort key and the graph values filters need, read once. */
 export interface SortedEvent {
   event: PvwaEvent;
+  /** lastUpdateTime in epoch ms. */
   time: number;
+  status: EventStatus;
+}
+
+/** An event (checked by pvwa/validate.ts) with its sort key and mapped status. */
+export function sortable(event: PvwaEvent): SortedEvent {
+  return { event, time: pvwaTimeToMs(event.lastUpdateTime) as number, status: toStatus(event.mStatus)! };
 }
 
 export interface EventEdge {
@@ -31,10 +40,20 @@ export interface EventPage {
 
 const CURSOR_PREFIX = 'e1:';
 
+/** A position in the list: what a cursor holds. */
+export interface CursorKey {
+  time: number;
+  id: string;
+}
+
 /** Newest lastUpdateTime first; ties by id, so the order is total and stable across fetches. */
+function compareKeys(aTime: number, aId: string, bTime: number, bId: string): number {
+  if (aTime !== bTime) return bTime - aTime;
+  return aId < bId ? -1 : aId > bId ? 1 : 0;
+}
+
 export function compareEvents(a: SortedEvent, b: SortedEvent): number {
-  if (a.time !== b.time) return b.time - a.time;
-  return a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0;
+  return compareKeys(a.time, a.event.id, b.time, b.event.id);
 }
 
 /** The checked events in page order. The PVWA already sorts them, so usually no sort runs. */
@@ -42,8 +61,7 @@ export function sortEvents(events: readonly PvwaEvent[]): SortedEvent[] {
   const sorted: SortedEvent[] = new Array(events.length);
   let inOrder = true;
   for (let i = 0; i < events.length; i++) {
-    const event = events[i];
-    sorted[i] = { event, time: pvwaTimeToMs(event.lastUpdateTime) as number };
+    sorted[i] = sortable(events[i]);
     if (inOrder && i > 0 && compareEvents(sorted[i - 1], sorted[i]) > 0) inOrder = false;
   }
   if (!inOrder) sorted.sort(compareEvents);
@@ -55,20 +73,20 @@ export function encodeCursor(item: SortedEvent): string {
 }
 
 /** A cursor back to its key; BAD_USER_INPUT for anything that is not one of ours. */
-export function decodeCursor(cursor: string): SortedEvent {
+export function decodeCursor(cursor: string): CursorKey {
   const text = cursor.length <= 400 ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const match = /^e1:(-?\d+(?:\.\d+)?):(.+)$/su.exec(text);
   if (!match || Buffer.from(text, 'utf8').toString('base64url') !== cursor) {
     throw badUserInput('`after` is not a cursor of this API; pass a pageInfo.endCursor or edge cursor.', { argument: 'after' });
   }
-  return { time: Number(match[1]), event: { id: match[2] } as PvwaEvent };
+  return { time: Number(match[1]), id: match[2] };
 }
 
 /** The page of `first` events after `after` (a decoded cursor), from events in page order. */
-export function paginate(sorted: readonly SortedEvent[], first: number, after: SortedEvent | null): EventPage {
+export function paginate(sorted: readonly SortedEvent[], first: number, after: CursorKey | null): EventPage {
   let start = 0;
   if (after) {
-    while (start < sorted.length && compareEvents(sorted[start], after) <= 0) start++;
+    while (start < sorted.length && compareKeys(sorted[start].time, sorted[start].event.id, after.time, after.id) <= 0) start++;
   }
   const end = Math.min(start + first, sorted.length);
   return {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { createContext, type GraphContext } from '../context.js';
 import type { PvwaClient } from '../pvwa/client.js';
+import type { SnapshotStore } from '../sessions/snapshots.js';
 import type { Telemetry } from '../telemetry/record.js';
 import { header, readBody } from './body.js';
 
@@ -14,10 +15,12 @@ import { header, readBody } from './body.js';
 export function graphqlRoute(options: {
   apollo: ApolloServer<GraphContext>;
   client: PvwaClient;
+  /** The per-session event snapshots; null when they are off. */
+  snapshots: SnapshotStore | null;
   telemetry: Telemetry;
   maxRequestBytes: number;
 }) {
-  const { apollo, client, telemetry, maxRequestBytes } = options;
+  const { apollo, client, snapshots, telemetry, maxRequestBytes } = options;
   const { logger } = telemetry;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const record = telemetry.begin(header(req, 'x-request-id'));
@@ -38,7 +41,7 @@ export function graphqlRoute(options: {
         search: queryAt === -1 ? '' : url.slice(queryAt),
         body: read.body,
       },
-      context: async () => createContext({ authorization: header(req, 'authorization'), record, client, logger }),
+      context: async () => createContext({ authorization: header(req, 'authorization'), record, client, logger, snapshots }),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

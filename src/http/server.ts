@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createApollo } from '../apollo.js';
 import type { Config } from '../config.js';
 import { PvwaClient } from '../pvwa/client.js';
+import { SnapshotStore } from '../sessions/snapshots.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Telemetry } from '../telemetry/record.js';
 import { sendJson } from './body.js';
@@ -56,8 +57,17 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
   const reachability = new PvwaReachability(config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger);
   const apollo = createApollo(config, logger);
   await Promise.all([apollo.start(), reachability.start()]);
+  const { metrics } = telemetry;
+  const snapshots =
+    config.PVWA_SNAPSHOT_MAX_AGE_MS > 0
+      ? new SnapshotStore(
+          { maxAgeMs: config.PVWA_SNAPSHOT_MAX_AGE_MS, overlapMs: config.PVWA_SYNC_OVERLAP_MS, maxBytes: config.PVWA_SNAPSHOT_MAX_MB * 1024 * 1024 },
+          { read: (kind, bytes) => metrics.eventRead(kind, bytes) },
+        )
+      : null;
+  if (snapshots) metrics.trackSnapshots(() => snapshots.stats);
   const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
-  const graphql = graphqlRoute({ apollo, client, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES });
+  const graphql = graphqlRoute({ apollo, client, snapshots, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES });
 
   let inFlight = 0;
   let stopping = false;
@@ -136,6 +146,7 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
     server.closeAllConnections();
     await closed;
     await apollo.stop();
+    snapshots?.close();
     client.close();
   };
 

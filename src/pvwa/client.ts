@@ -55,10 +55,18 @@ export interface PvwaCall {
 
 /** What a resolver can ask of the PVWA, already bound to one caller. */
 export interface PvwaApi {
-  /** GET /API/pta/API/Events/: the raw list, each item unchecked. */
-  getEvents(query: PvwaEventQuery): Promise<unknown[]>;
+  /** GET /API/pta/API/Events/: the raw list, each item unchecked, and its size. */
+  getEvents(query: PvwaEventQuery): Promise<PvwaEventList>;
   /** PATCH /API/pta/API/Events/{id} with the PVWA body for `change`: the updated event, checked. */
   updateEvent(id: string, change: EventStatusChange): Promise<PvwaEvent>;
+}
+
+/** A list as the PVWA answered it. */
+export interface PvwaEventList {
+  /** The items, each unchecked (pvwa/validate.ts checks them). */
+  items: unknown[];
+  /** Bytes of JSON received. */
+  bytes: number;
 }
 
 /** Told of each finished upstream call, for logs and metrics. */
@@ -159,19 +167,19 @@ export class PvwaClient {
     this.agents.https.destroy();
   }
 
-  private async getEvents(caller: PvwaCaller, query: PvwaEventQuery): Promise<unknown[]> {
+  private async getEvents(caller: PvwaCaller, query: PvwaEventQuery): Promise<PvwaEventList> {
     const searchParams = new URLSearchParams();
     if (query.fromUpdateDate !== undefined) searchParams.set('fromUpdateDate', String(query.fromUpdateDate));
     if (query.status !== undefined) searchParams.set('status', query.status);
     if (query.accountID !== undefined) searchParams.set('accountID', query.accountID);
     const search = searchParams.size > 0 ? `?${searchParams}` : '';
-    const body = await this.call('getEvents', caller, EVENTS_PATH + search);
+    const { body, bytes } = await this.call('getEvents', caller, EVENTS_PATH + search);
     if (!Array.isArray(body)) throw new PvwaError('bad-response', 'The PVWA answered with something other than a list of events.', { status: 200 });
-    return body;
+    return { items: body, bytes };
   }
 
   private async updateEvent(caller: PvwaCaller, id: string, change: EventStatusChange): Promise<PvwaEvent> {
-    const body = await this.call('updateEvent', caller, eventPath(id), JSON.stringify(statusPatch(change)));
+    const { body } = await this.call('updateEvent', caller, eventPath(id), JSON.stringify(statusPatch(change)));
     const problem = eventProblem(body);
     if (problem) {
       this.logger.warn({ endpoint: 'updateEvent', problem }, 'PVWA answered the PATCH with something that is not an event');
@@ -184,7 +192,7 @@ export class PvwaClient {
    * One upstream call: the caller's token and request id on it, the overall deadline around it
    * (queueing for a list slot included), and the answer parsed as JSON.
    */
-  private async call(endpoint: PvwaEndpoint, caller: PvwaCaller, path: string, body?: string): Promise<unknown> {
+  private async call(endpoint: PvwaEndpoint, caller: PvwaCaller, path: string, body?: string): Promise<{ body: unknown; bytes: number }> {
     const started = performance.now();
     const context: CallContext = { deadlineAt: started + this.options.deadlineMs };
     // Not AbortSignal.timeout(): its timer, and the request it references, would live for the
@@ -198,7 +206,7 @@ export class PvwaClient {
       if (parsed === undefined) {
         throw new PvwaError('bad-response', 'The PVWA answered with a body that is not JSON.', { status: response.statusCode });
       }
-      return parsed;
+      return { body: parsed, bytes: response.rawBody.length };
     } finally {
       clearTimeout(deadlineTimer);
     }

@@ -76,3 +76,26 @@ export function eventProblem(value: unknown): string | null {
 export function isPvwaEvent(value: unknown): value is PvwaEvent {
   return eventProblem(value) === null;
 }
+
+/** An item of a PVWA list that cannot be shown, and why. */
+export interface SkippedEvent {
+  /** Its id, when it has a usable one. */
+  eventId?: string;
+  problem: string;
+}
+
+/** A PVWA list split into the events the graph can show and the items it cannot. */
+export function partitionEvents(items: readonly unknown[]): { events: PvwaEvent[]; skipped: SkippedEvent[] } {
+  const events: PvwaEvent[] = [];
+  const skipped: SkippedEvent[] = [];
+  for (const item of items) {
+    const problem = eventProblem(item);
+    if (problem === null) {
+      events.push(item as PvwaEvent);
+      continue;
+    }
+    const id = (item as { id?: unknown } | null)?.id;
+    skipped.push(typeof id === 'string' && id !== '' ? { eventId: id, problem } : { problem });
+  }
+  return { events, skipped };
+}

@@ -48,6 +48,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: IncomingHttpHeaders;
   body: string;
+  /** Date.now() when it arrived. */
+  at: number;
 }
 
 export interface SimulatorOptions {
@@ -62,6 +64,10 @@ export interface SimulatorOptions {
   record?: boolean;
   /** Serve HTTPS with this key and certificate (PEM). */
   tls?: { key: string; cert: string };
+  /** Behave as a PVWA older than 11.3: ignore `fromUpdateDate` and send the whole list. */
+  ignoreFromUpdateDate?: boolean;
+  /** Whether a PATCH moves the event's lastUpdateTime (it is not documented that it does); on by default. */
+  patchTouches?: boolean;
   /**
    * Benchmark mode: answers are serialised once and then served from memory, and a PATCH does
    * not change the stored event, so the simulator is not the bottleneck of a load test.
@@ -150,6 +156,35 @@ export class Simulator {
     return this.datasets.get(token) ?? [];
   }
 
+  /** Adds an event to what `token` sees, as the PTA would detect a new one. */
+  addEvent(token: string, event: Json): void {
+    this.eventsOf(token).unshift(structuredClone(event));
+  }
+
+  /**
+   * Changes an event `token` sees, as the PTA or another user would; `touch` (default true) moves
+   * its lastUpdateTime to now. Returns false when there is no such event.
+   */
+  changeEvent(token: string, id: string, change: Json, { touch = true }: { touch?: boolean } = {}): boolean {
+    const event = this.eventsOf(token).find((candidate) => candidate.id === id);
+    if (!event) return false;
+    Object.assign(event, change);
+    if (touch) event.lastUpdateTime = Date.now();
+    return true;
+  }
+
+  /** Removes an event from what `token` sees (a PVWA purge). */
+  removeEvent(token: string, id: string): void {
+    const events = this.eventsOf(token);
+    const at = events.findIndex((candidate) => candidate.id === id);
+    if (at !== -1) events.splice(at, 1);
+  }
+
+  /** Ends a session as the PVWA does when it expires or is logged off: its token gets 401 from now on. */
+  revoke(token: string): void {
+    this.datasets.delete(token);
+  }
+
   /** The id of an open event `token` sees, for a ready-to-paste example. */
   openEventId(token = DEMO_TOKEN): string | undefined {
     const open = this.eventsOf(token).find((event) => event.mStatus === 'OPEN');
@@ -233,7 +268,7 @@ export class Simulator {
     const method = req.method ?? 'GET';
     this.track(method, res);
     if (this.options.record !== false) {
-      const request = { method, path, query, headers: req.headers, body };
+      const request = { method, path, query, headers: req.headers, body, at: Date.now() };
       this.requests.push(request);
       this.events.emit('request', request);
     }
@@ -285,7 +320,8 @@ export class Simulator {
   }
 
   private list(req: IncomingMessage, res: ServerResponse, dataset: Json[], query: Record<string, string>): void {
-    const result = filterEvents(dataset, query);
+    const { fromUpdateDate: _ignored, ...older } = query;
+    const result = filterEvents(dataset, this.options.ignoreFromUpdateDate ? older : query);
     if (result === null) return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'A filter value is invalid.' });
     this.answer(res, `${req.headers.authorization}|GET|${req.url}`, result);
   }
@@ -300,7 +336,9 @@ export class Simulator {
       const key = `${req.headers.authorization}|PATCH|${id}|${patch.mStatus}|${patch.closeReason}|${patch.reasonText}`;
       return this.answer(res, key, { ...event }, (copy) => applyPatch(copy, patch));
     }
+    const lastUpdateTime = event.lastUpdateTime;
     applyPatch(event, patch);
+    if (this.options.patchTouches === false) event.lastUpdateTime = lastUpdateTime;
     send(res, 200, event);
   }
 

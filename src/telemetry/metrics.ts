@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PvwaCall } from '../pvwa/client.js';
+import type { ReadKind } from './record.js';
 
 /**
  * Prometheus metrics (prom-client), one registry per gateway. Labels never carry a token, an
@@ -54,6 +55,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly eventReads = new Counter({
+    name: 'pta_gateway_event_reads_total',
+    help: 'Upstream event list reads, by kind: full (the whole list) or delta (only what changed since the session snapshot).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly eventReadBytes = new Counter({
+    name: 'pta_gateway_event_read_bytes_total',
+    help: 'JSON bytes received by upstream event list reads, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor(private readonly maxOperations: number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'pta_gateway_' });
     // Known label values start at zero, so dashboards and alerts see them before the first call.
@@ -61,6 +75,36 @@ export class Metrics {
       this.retries.inc({ endpoint }, 0);
       this.timeouts.inc({ endpoint }, 0);
     }
+    for (const kind of ['full', 'delta']) {
+      this.eventReads.inc({ kind }, 0);
+      this.eventReadBytes.inc({ kind }, 0);
+    }
+  }
+
+  /** One upstream event list read and its size. */
+  eventRead(kind: ReadKind, bytes: number): void {
+    this.eventReads.inc({ kind });
+    this.eventReadBytes.inc({ kind }, bytes);
+  }
+
+  /** Gauges of the snapshots held, read from the store when scraped. */
+  trackSnapshots(stats: () => { snapshots: number; bytes: number }): void {
+    new Gauge({
+      name: 'pta_gateway_snapshots',
+      help: 'Per-session event snapshots held.',
+      registers: [this.registry],
+      collect() {
+        this.set(stats().snapshots);
+      },
+    });
+    new Gauge({
+      name: 'pta_gateway_snapshot_bytes',
+      help: 'Size of all snapshots held, in JSON bytes received.',
+      registers: [this.registry],
+      collect() {
+        this.set(Math.round(stats().bytes));
+      },
+    });
   }
 
   /** An operation name as a bounded label value. */

@@ -17,8 +17,8 @@ export function requestIdFrom(header: string | undefined): string {
   return header !== undefined && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-/** How a read was served (the incremental-reads snapshot). */
-export type ReadKind = 'full' | 'delta' | 'filtered';
+/** How a read was served: a whole list, or only what changed since the session's snapshot. */
+export type ReadKind = 'full' | 'delta';
 
 export class RequestRecord implements PvwaCallObserver {
   operationName: string | null = null;
@@ -31,7 +31,8 @@ export class RequestRecord implements PvwaCallObserver {
   read: ReadKind | null = null;
   /** Bulk items by outcome code, when the request ran a bulk mutation. */
   items: Record<string, number> | null = null;
-  private readonly started = performance.now();
+  /** performance.now() when the request arrived. */
+  readonly arrivedAt = performance.now();
   private ended = false;
 
   constructor(
@@ -57,7 +58,7 @@ export class RequestRecord implements PvwaCallObserver {
     this.ended = true;
     if (status >= 500) this.failed('INTERNAL_SERVER_ERROR');
     else if (status >= 400) this.failed('BAD_REQUEST');
-    this.telemetry.requestEnded(this, status, performance.now() - this.started);
+    this.telemetry.requestEnded(this, status, performance.now() - this.arrivedAt);
   }
 }
 

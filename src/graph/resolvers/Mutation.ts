@@ -13,6 +13,8 @@ export const Mutation: MutationResolvers = {
     if (reasonText != null && reasonText.length > MAX_REASON_TEXT) {
       throw badUserInput(`\`reasonText\` must be at most ${MAX_REASON_TEXT} characters long.`, { argument: 'reasonText' });
     }
-    return context.pvwa().updateEvent(id, { status, closeReason, reasonText });
+    const event = await context.pvwa().updateEvent(id, { status, closeReason, reasonText });
+    context.wroteEvent(event);
+    return event;
   },
 };

@@ -2,10 +2,12 @@ import { badUserInput } from '../../errors.js';
 import type { PvwaEventQuery } from '../../pvwa/types.js';
 import type { QueryResolvers, SecurityEventFilter } from '../generated/resolvers-types.js';
 import { checkEventId, MAX_PAGE_SIZE } from '../input.js';
-import { toStatus } from '../map.js';
 import { decodeCursor, paginate, type SortedEvent } from '../page.js';
 
-/** The part of the filter the PVWA applies itself (query parameters). */
+/**
+ * The filter as PVWA query parameters. With snapshots on only `accountID` is sent (the snapshot
+ * source keys by it alone); the gateway applies the rest over the snapshot.
+ */
 function upstreamQuery(filter: SecurityEventFilter | null | undefined): PvwaEventQuery {
   const query: PvwaEventQuery = {};
   if (!filter) return query;
@@ -19,8 +21,9 @@ function upstreamQuery(filter: SecurityEventFilter | null | undefined): PvwaEven
 }
 
 /**
- * What the gateway filters itself: types and minScore, which the PVWA does not know, and again
- * status and updatedSince, which a PVWA older than 11.3 ignores.
+ * What the gateway filters itself, over mapped values: types and minScore, which the PVWA does
+ * not know, and status and updatedSince, which a snapshot holds unfiltered and a PVWA older than
+ * 11.3 ignores.
  */
 function gatewayFilter(filter: SecurityEventFilter | null | undefined): ((item: SortedEvent) => boolean) | null {
   if (!filter) return null;
@@ -28,8 +31,8 @@ function gatewayFilter(filter: SecurityEventFilter | null | undefined): ((item: 
   const typeSet = types != null ? new Set(types) : null;
   const since = updatedSince != null ? updatedSince.getTime() : null;
   if (status == null && since === null && typeSet === null && minScore == null) return null;
-  return ({ event, time }) =>
-    (status == null || toStatus(event.mStatus) === status) &&
+  return ({ event, time, status: eventStatus }) =>
+    (status == null || eventStatus === status) &&
     (since === null || time >= since) &&
     (typeSet === null || typeSet.has(event.type)) &&
     (minScore == null || event.score >= minScore);

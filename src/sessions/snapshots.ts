@@ -1,0 +1,276 @@
+import { createHash } from 'node:crypto';
+import { compareEvents, sortable, type SortedEvent } from '../graph/page.js';
+import type { PvwaEventList } from '../pvwa/client.js';
+import type { PvwaEvent, PvwaEventQuery } from '../pvwa/types.js';
+import { partitionEvents, type SkippedEvent } from '../pvwa/validate.js';
+
+/**
+ * Per-session event snapshots: after a session's first read, its reads move only what changed.
+ *
+ * The PVWA cannot page, so every read used to download the caller's whole list. A snapshot holds
+ * the events a session last received and a watermark (the highest lastUpdateTime seen, in the
+ * PVWA's clock); the next read asks only for `fromUpdateDate = watermark - overlap` and merges the
+ * answer by id. Filters are applied by the gateway over the snapshot, so one snapshot serves them
+ * all.
+ *
+ * Why this cannot leak across sessions, or serve what the PVWA would refuse:
+ * - A snapshot is keyed by the SHA-256 of the caller's token (never the raw token) and the
+ *   upstream accountID; a read only ever looks up its own token's key. Two tokens of one user are
+ *   two sessions.
+ * - Every read still makes one upstream GET with the caller's own token, started after the read
+ *   arrived (single flight per session only), so the PVWA authorises every read; a 401 or 403
+ *   drops the session's snapshots before the error is returned.
+ * - Staleness is bounded: a full refresh (no fromUpdateDate; events gone upstream go here too)
+ *   runs once the snapshot is older than `maxAgeMs`.
+ * - Memory is bounded: snapshots unused for `maxAgeMs` are dropped, and all of them together
+ *   are kept under `maxBytes` (JSON bytes received), least recently used sessions out first.
+ */
+
+/** The key of a session: the SHA-256 of its token. The raw token is never kept. */
+export function sessionKey(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+export interface SnapshotOptions {
+  /** Age after which a read makes a full refresh; also how long an unused snapshot is kept. */
+  maxAgeMs: number;
+  /** Subtracted from the watermark in a delta, for events written late with an earlier time. */
+  overlapMs: number;
+  /** Bound on all snapshots together, in JSON bytes received. */
+  maxBytes: number;
+}
+
+/** How a read was served: a whole list, or only what changed. */
+export type SyncKind = 'full' | 'delta';
+
+/** What a read gets: the session's events in page order, the items left out, and how it was served. */
+export interface SnapshotRead {
+  events: SortedEvent[];
+  skipped: SkippedEvent[];
+  kind: SyncKind;
+}
+
+/** Told of each upstream read, for metrics. */
+export interface SnapshotObserver {
+  read(kind: SyncKind, bytes: number): void;
+}
+
+/** The upstream GET of one read, with the caller's own token. */
+export type FetchEvents = (query: PvwaEventQuery) => Promise<PvwaEventList>;
+
+interface Held {
+  entry: SortedEvent;
+  /** This event's share of the JSON bytes of the answer it came in. */
+  bytes: number;
+}
+
+class Snapshot {
+  readonly held = new Map<string, Held>();
+  /** Items left out (not mappable), by id (or by problem when they have none). */
+  skipped = new Map<string, SkippedEvent>();
+  watermark = Number.NEGATIVE_INFINITY;
+  /** Date.now() when the last full refresh started; 0 before the first. */
+  refreshedAt = 0;
+  lastUsed = 0;
+  bytes = 0;
+  /** The held events in page order; rebuilt only after a change. */
+  private sorted: SortedEvent[] | null = null;
+  /** Events written through by this session, with the write's sequence number. */
+  readonly localWrites = new Map<string, number>();
+  /** The GET in flight and when it started, and the one the reads that arrived before it wait for. */
+  running: Promise<SnapshotRead> | null = null;
+  runningSince = 0;
+  next: Promise<SnapshotRead> | null = null;
+
+  constructor(
+    readonly session: string,
+    readonly accountId: string | undefined,
+  ) {}
+
+  put(id: string, held: Held): void {
+    const old = this.held.get(id);
+    this.bytes += held.bytes - (old?.bytes ?? 0);
+    this.held.set(id, held);
+    this.sorted = null;
+  }
+
+  remove(id: string): void {
+    const old = this.held.get(id);
+    if (!old) return;
+    this.bytes -= old.bytes;
+    this.held.delete(id);
+    this.sorted = null;
+  }
+
+  clear(): void {
+    this.held.clear();
+    this.skipped = new Map();
+    this.bytes = 0;
+    this.sorted = null;
+    this.watermark = Number.NEGATIVE_INFINITY;
+  }
+
+  view(kind: SyncKind): SnapshotRead {
+    if (this.sorted === null) this.sorted = Array.from(this.held.values(), (held) => held.entry).sort(compareEvents);
+    return { events: this.sorted, skipped: [...this.skipped.values()], kind };
+  }
+}
+
+export class SnapshotStore {
+  /** By session and accountID; Map order is use order (least recently used first). */
+  private readonly snapshots = new Map<string, Snapshot>();
+  private totalBytes = 0;
+  /** Orders upstream GETs and local writes, so a GET older than a write cannot undo it. */
+  private sequence = 0;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly options: SnapshotOptions,
+    private readonly observer: SnapshotObserver = { read: () => {} },
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1_000, options.maxAgeMs));
+    this.sweeper.unref();
+  }
+
+  /** How many snapshots are held, and their size in JSON bytes received. */
+  get stats(): { snapshots: number; bytes: number } {
+    return { snapshots: this.snapshots.size, bytes: this.totalBytes };
+  }
+
+  /**
+   * The session's events, from an upstream GET that started after the read arrived (`arrivedAt`,
+   * performance.now() when its request came in): the freshness rule. A GET of the same snapshot
+   * in flight is shared when it started after that; else the read waits for the next GET, which
+   * every read in the same case shares (single flight: one GET per snapshot at a time).
+   */
+  read(session: string, accountId: string | undefined, arrivedAt: number, fetch: FetchEvents): Promise<SnapshotRead> {
+    const key = `${session}\n${accountId ?? ''}`;
+    let snapshot = this.snapshots.get(key);
+    if (snapshot) this.snapshots.delete(key);
+    else snapshot = new Snapshot(session, accountId);
+    this.snapshots.set(key, snapshot);
+    snapshot.lastUsed = Date.now();
+    const held = snapshot;
+    if (!held.running) return this.start(key, held, fetch);
+    if (held.runningSince >= arrivedAt) return held.running;
+    return (held.next ??= held.running.then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      held.next = null;
+      return this.start(key, held, fetch);
+    }));
+  }
+
+  /** A successful change made through the gateway, shown by the session's next reads at once. */
+  writeThrough(session: string, event: PvwaEvent): void {
+    const sequence = ++this.sequence;
+    const entry = sortable(event);
+    for (const snapshot of this.snapshots.values()) {
+      if (snapshot.session !== session) continue;
+      const old = snapshot.held.get(event.id);
+      // A snapshot for one account only takes events it already holds; the whole list takes all.
+      if (!old && snapshot.accountId !== undefined) continue;
+      this.resize(snapshot, () => snapshot.put(event.id, { entry, bytes: old?.bytes ?? averageBytes(snapshot) }));
+      snapshot.skipped.delete(event.id);
+      snapshot.localWrites.set(event.id, sequence);
+    }
+  }
+
+  /** Drops every snapshot of a session (logoff, or the PVWA refused its token). */
+  dropSession(session: string): void {
+    for (const [key, snapshot] of this.snapshots) {
+      if (snapshot.session === session) this.drop(key, snapshot);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    this.snapshots.clear();
+    this.totalBytes = 0;
+  }
+
+  private start(key: string, snapshot: Snapshot, fetch: FetchEvents): Promise<SnapshotRead> {
+    snapshot.runningSince = performance.now();
+    const running = this.refresh(key, snapshot, fetch);
+    snapshot.running = running;
+    const done = () => {
+      if (snapshot.running === running) snapshot.running = null;
+    };
+    running.then(done, done);
+    return running;
+  }
+
+  private async refresh(key: string, snapshot: Snapshot, fetch: FetchEvents): Promise<SnapshotRead> {
+    const startedAt = Date.now();
+    const sequence = ++this.sequence;
+    const full = snapshot.refreshedAt === 0 || startedAt - snapshot.refreshedAt >= this.options.maxAgeMs;
+    const from = full ? undefined : Math.max(0, Math.floor(snapshot.watermark - this.options.overlapMs));
+    const query: PvwaEventQuery = {};
+    if (from !== undefined) query.fromUpdateDate = from;
+    if (snapshot.accountId !== undefined) query.accountID = snapshot.accountId;
+    // A 401 or 403 drops the session (context.ts, as the call fails), so nothing is kept for it.
+    const list = await fetch(query);
+    const { events, skipped } = partitionEvents(list.items);
+    const entries = events.map(sortable);
+    // A PVWA older than 11.3 ignores fromUpdateDate and sends its whole list: then it is one.
+    const kind: SyncKind = full || entries.some((entry) => entry.time < (from as number)) ? 'full' : 'delta';
+    this.observer.read(kind, list.bytes);
+    const bytes = list.items.length > 0 ? list.bytes / list.items.length : 0;
+    this.resize(snapshot, () => {
+      if (kind === 'full') {
+        snapshot.clear();
+        snapshot.refreshedAt = startedAt;
+        for (const [id, written] of snapshot.localWrites) if (written < sequence) snapshot.localWrites.delete(id);
+      }
+      for (const entry of entries) {
+        const id = entry.event.id;
+        snapshot.skipped.delete(id);
+        if (entry.time > snapshot.watermark) snapshot.watermark = entry.time;
+        // This session changed the event after this GET started: the GET's copy is older.
+        if ((snapshot.localWrites.get(id) ?? 0) > sequence && snapshot.held.has(id)) continue;
+        snapshot.put(id, { entry, bytes });
+      }
+      for (const item of skipped) {
+        snapshot.skipped.set(item.eventId ?? `#${item.problem}`, item);
+        if (item.eventId !== undefined) snapshot.remove(item.eventId);
+      }
+    });
+    const answer = snapshot.view(kind);
+    if (this.snapshots.get(key) === snapshot) this.enforceBudget();
+    return answer;
+  }
+
+  /** Runs a change of one snapshot and keeps the total size in step with it. */
+  private resize(snapshot: Snapshot, change: () => void): void {
+    const before = snapshot.bytes;
+    change();
+    if (this.snapshots.has(`${snapshot.session}\n${snapshot.accountId ?? ''}`)) this.totalBytes += snapshot.bytes - before;
+  }
+
+  private drop(key: string, snapshot: Snapshot): void {
+    if (this.snapshots.get(key) !== snapshot) return;
+    this.snapshots.delete(key);
+    this.totalBytes -= snapshot.bytes;
+  }
+
+  /** Least recently used snapshots out first, until all fit in the budget. */
+  private enforceBudget(): void {
+    for (const [key, snapshot] of this.snapshots) {
+      if (this.totalBytes <= this.options.maxBytes) return;
+      this.drop(key, snapshot);
+    }
+  }
+
+  /** Snapshots unused for the max age are dropped: their next read would be a full one anyway. */
+  private sweep(): void {
+    const limit = Date.now() - this.options.maxAgeMs;
+    for (const [key, snapshot] of this.snapshots) {
+      if (snapshot.lastUsed < limit && !snapshot.running) this.drop(key, snapshot);
+    }
+  }
+}
+
+function averageBytes(snapshot: Snapshot): number {
+  return snapshot.held.size > 0 ? snapshot.bytes / snapshot.held.size : 0;
+}
