@@ -10,7 +10,7 @@ import type { Config } from './config.js';
 import type { GraphContext } from './context.js';
 import { formatError, isGatewayBug } from './errors.js';
 import { jitGateway } from './executor.js';
-import { resolvers } from './graph/resolvers/index.js';
+import { createResolvers } from './graph/resolvers/index.js';
 import { loadTypeDefs } from './graph/schema.js';
 
 /**
@@ -75,7 +75,10 @@ function noIntrospection(context: ValidationContext): ASTVisitor {
 
 /** Apollo Server with the gateway's schema, error policy and limits on hostile documents. */
 export function createApollo(config: Config, logger: Logger): ApolloServer<GraphContext> {
-  const schema = makeExecutableSchema<GraphContext>({ typeDefs: loadTypeDefs(), resolvers });
+  const schema = makeExecutableSchema<GraphContext>({
+    typeDefs: loadTypeDefs(),
+    resolvers: createResolvers({ bulkMaxIds: config.BULK_MAX_IDS, bulkConcurrency: config.PVWA_BULK_CONCURRENCY }),
+  });
   return new ApolloServer<GraphContext>({
     gateway: jitGateway(schema, { maxCompiledQueries: 1000 }),
     formatError,

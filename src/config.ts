@@ -50,6 +50,8 @@ export const CONFIG_VARIABLES = {
   PVWA_SNAPSHOT_MAX_AGE_MS: int(0, 86_400_000).default(60_000).describe('Per-session event snapshots: after a session\'s first read, its reads fetch only what changed (`fromUpdateDate` deltas). A snapshot older than this is fully refreshed (bounds staleness for changes that do not move `lastUpdateTime`), and one unused this long is dropped. `0` turns snapshots off: every read fetches the full filtered list.'),
   PVWA_SYNC_OVERLAP_MS: int(0, 86_400_000).default(10_000).describe('A delta asks for events updated since the snapshot\'s newest `lastUpdateTime` minus this, in ms, for events the PVWA writes late with an earlier time.'),
   PVWA_SNAPSHOT_MAX_MB: int(1, 65_536).default(256).describe('Bound on all snapshots together, in MB of JSON received; past it the least recently used sessions are dropped first.'),
+  BULK_MAX_IDS: int(1, 1000).default(100).describe('Most ids `updateEventStatuses` takes in one call; more is `BAD_USER_INPUT` with no PVWA call.'),
+  PVWA_BULK_CONCURRENCY: int(1, 64).default(4).describe('Most PATCHes one `updateEventStatuses` call has in flight at once.'),
   MAX_REQUEST_BYTES: int(1024, 64 * 1024 ** 2).default(64 * 1024).describe('Largest request body accepted by `/graphql`, in bytes; a larger one is refused with HTTP 413.'),
   MAX_QUERY_DEPTH: int(1, 100).default(10).describe('Deepest field nesting a GraphQL document may have (fragments included).'),
   MAX_QUERY_ALIASES: int(0, 1000).default(15).describe('Most aliases a GraphQL document may use.'),

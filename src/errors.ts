@@ -67,14 +67,43 @@ const GENERIC_MESSAGES: Partial<Record<ErrorCode, string>> = {
   BAD_USER_INPUT: 'The PVWA refused the request as invalid.',
 };
 
-/** The formatted error a client sees for a PVWA failure. */
-function formatPvwaError(formatted: GraphQLFormattedError, error: PvwaError): GraphQLFormattedError {
+/** What a client is told of a failure: a message and a code, with the PVWA's details when it answered. */
+export interface ErrorView {
+  code: ErrorCode;
+  message: string;
+  upstreamStatus?: number;
+  pvwaErrorCode?: string;
+}
+
+/** A PVWA failure as the client sees it, in a GraphQL error or a bulk item alike. */
+export function viewOfPvwaError(error: PvwaError): ErrorView {
   const code = codeOfPvwaError(error);
   const { status, pvwaErrorCode, fromPvwa } = error.details;
-  const extensions: Record<string, unknown> = { code };
-  if (status !== undefined) extensions.upstreamStatus = status;
-  if (pvwaErrorCode !== undefined) extensions.pvwaErrorCode = pvwaErrorCode;
   const message = fromPvwa || error.failure !== 'status' ? error.message : (GENERIC_MESSAGES[code] ?? error.message);
+  const view: ErrorView = { code, message };
+  if (status !== undefined) view.upstreamStatus = status;
+  if (pvwaErrorCode !== undefined) view.pvwaErrorCode = pvwaErrorCode;
+  return view;
+}
+
+/**
+ * Any failure as the client sees it, for one item of a bulk mutation: a PVWA failure, one of our
+ * or Apollo's codes as it is, anything else (a bug: `isGatewayBug`) as INTERNAL_SERVER_ERROR.
+ */
+export function viewOfError(error: unknown): ErrorView {
+  const pvwaError = pvwaErrorOf(error);
+  if (pvwaError) return viewOfPvwaError(pvwaError);
+  const code = error instanceof GraphQLError ? error.extensions?.code : undefined;
+  if (passesThrough(code) && OUR_CODES.has(code)) return { code: code as ErrorCode, message: (error as GraphQLError).message };
+  return { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'Internal server error.' };
+}
+
+/** The formatted error a client sees for a PVWA failure. */
+function formatPvwaError(formatted: GraphQLFormattedError, error: PvwaError): GraphQLFormattedError {
+  const { code, message, upstreamStatus, pvwaErrorCode } = viewOfPvwaError(error);
+  const extensions: Record<string, unknown> = { code };
+  if (upstreamStatus !== undefined) extensions.upstreamStatus = upstreamStatus;
+  if (pvwaErrorCode !== undefined) extensions.pvwaErrorCode = pvwaErrorCode;
   return { message, locations: formatted.locations, path: formatted.path, extensions };
 }
 

@@ -1,5 +1,10 @@
 import { badUserInput } from '../errors.js';
 import { eventIdProblem } from '../pvwa/paths.js';
+import type { EventStatusChange } from '../pvwa/types.js';
+import type { CloseReason, EventStatus } from './generated/resolvers-types.js';
+
+export const MAX_REASON_TEXT = 100;
+export const MAX_PAGE_SIZE = 500;
 
 /** BAD_USER_INPUT, before any upstream call, for an id the PVWA URL rules cannot carry. */
 export function checkEventId(id: string, argument = 'id'): void {
@@ -7,5 +12,18 @@ export function checkEventId(id: string, argument = 'id'): void {
   if (problem) throw badUserInput(`\`${argument}\` ${problem}.`, { argument });
 }
 
-export const MAX_REASON_TEXT = 100;
-export const MAX_PAGE_SIZE = 500;
+/**
+ * A status change as the mutations take it, checked before any upstream call: `closeReason` and
+ * `reasonText` only with CLOSED, `reasonText` at most MAX_REASON_TEXT characters.
+ */
+export function statusChange(status: EventStatus, closeReason: CloseReason | null | undefined, reasonText: string | null | undefined): EventStatusChange {
+  if (status !== 'CLOSED' && (closeReason != null || reasonText != null)) {
+    throw badUserInput('`closeReason` and `reasonText` are only accepted with `status: CLOSED`.', {
+      argument: closeReason != null ? 'closeReason' : 'reasonText',
+    });
+  }
+  if (reasonText != null && reasonText.length > MAX_REASON_TEXT) {
+    throw badUserInput(`\`reasonText\` must be at most ${MAX_REASON_TEXT} characters long.`, { argument: 'reasonText' });
+  }
+  return { status, closeReason, reasonText };
+}

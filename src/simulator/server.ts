@@ -86,6 +86,8 @@ export class Simulator {
   /** Requests being answered now, and the most at once since the last `clearRequests`, by method. */
   private readonly inFlight = new Map<string, number>();
   private readonly peaks = new Map<string, number>();
+  /** PATCHes refused with 403, by token and event id. */
+  private readonly forbidden = new Set<string>();
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly basePath: string;
@@ -178,6 +180,11 @@ export class Simulator {
     const events = this.eventsOf(token);
     const at = events.findIndex((candidate) => candidate.id === id);
     if (at !== -1) events.splice(at, 1);
+  }
+
+  /** Makes the PVWA refuse `token` a PATCH of event `id` with 403 (PASWS041E), as for an event outside its safes. */
+  forbid(token: string, id: string): void {
+    this.forbidden.add(`${token}\n${id}`);
   }
 
   /** Ends a session as the PVWA does when it expires or is logged off: its token gets 401 from now on. */
@@ -329,6 +336,7 @@ export class Simulator {
   private update(req: IncomingMessage, res: ServerResponse, dataset: Json[], id: string, body: string): void {
     const patch = parsePatch(body);
     if (typeof patch === 'string') return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: patch });
+    if (this.forbidden.has(`${req.headers.authorization}\n${id}`)) return send(res, 403, { ErrorCode: 'PASWS041E', ErrorMessage: 'You are not authorized to perform this action.' });
     const event = dataset.find((candidate) => candidate.id === id);
     if (!event) return send(res, 404, { ErrorCode: 'SIM404E', ErrorMessage: `Security event ${id} was not found.` });
     if (this.options.fast) {

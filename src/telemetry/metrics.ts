@@ -81,6 +81,18 @@ export class Metrics {
     }
   }
 
+  private readonly bulkItemCounter = new Counter({
+    name: 'pta_gateway_bulk_items_total',
+    help: 'Items of updateEventStatuses, by outcome (OK or the item error code).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** The items of one bulk mutation, by outcome (error codes: a small fixed set). */
+  bulkItems(counts: Record<string, number>): void {
+    for (const [outcome, count] of Object.entries(counts)) this.bulkItemCounter.inc({ outcome }, count);
+  }
+
   /** One upstream event list read and its size. */
   eventRead(kind: ReadKind, bytes: number): void {
     this.eventReads.inc({ kind });

@@ -47,6 +47,11 @@ export class RequestRecord implements PvwaCallObserver {
     this.telemetry.upstreamCall(call, this.requestId);
   }
 
+  /** A bulk mutation's items, counted by outcome (OK or the item's error code). */
+  itemsDone(counts: Record<string, number>): void {
+    this.items = counts;
+  }
+
   /** The first error's code decides the outcome. */
   failed(code: string): void {
     if (this.outcome === 'OK') this.outcome = code;
@@ -84,6 +89,7 @@ export class Telemetry {
   requestEnded(record: RequestRecord, status: number, durationMs: number): void {
     this.metrics.inFlight.dec();
     this.metrics.graphqlRequest(record, durationMs);
+    if (record.items !== null) this.metrics.bulkItems(record.items);
     if (!this.logger.isLevelEnabled('info')) return;
     const line: Record<string, unknown> = {
       requestId: record.requestId,

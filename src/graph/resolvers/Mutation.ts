@@ -1,20 +1,67 @@
-import { badUserInput } from '../../errors.js';
+import pLimit from 'p-limit';
+import { badUserInput, ErrorCode, viewOfError, type ErrorView } from '../../errors.js';
+import { PvwaError } from '../../pvwa/errors.js';
+import { eventIdProblem } from '../../pvwa/paths.js';
+import type { PvwaEvent } from '../../pvwa/types.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
-import { checkEventId, MAX_REASON_TEXT } from '../input.js';
+import { checkEventId, statusChange } from '../input.js';
 
-export const Mutation: MutationResolvers = {
-  async updateEventStatus(_parent, { id, status, closeReason, reasonText }, context) {
-    checkEventId(id);
-    if (status !== 'CLOSED' && (closeReason != null || reasonText != null)) {
-      throw badUserInput('`closeReason` and `reasonText` are only accepted with `status: CLOSED`.', {
-        argument: closeReason != null ? 'closeReason' : 'reasonText',
-      });
-    }
-    if (reasonText != null && reasonText.length > MAX_REASON_TEXT) {
-      throw badUserInput(`\`reasonText\` must be at most ${MAX_REASON_TEXT} characters long.`, { argument: 'reasonText' });
-    }
-    const event = await context.pvwa().updateEvent(id, { status, closeReason, reasonText });
-    context.wroteEvent(event);
-    return event;
-  },
-};
+/** One item of `updateEventStatuses`. */
+interface ItemResult {
+  id: string;
+  event: PvwaEvent | null;
+  error: ErrorView | null;
+}
+
+export function mutationResolvers(bulk: { maxIds: number; concurrency: number }): MutationResolvers {
+  return {
+    async updateEventStatus(_parent, { id, status, closeReason, reasonText }, context) {
+      checkEventId(id);
+      const change = statusChange(status, closeReason, reasonText);
+      const event = await context.pvwa().updateEvent(id, change);
+      context.wroteEvent(event);
+      return event;
+    },
+
+    async updateEventStatuses(_parent, { ids, status, closeReason, reasonText }, context) {
+      if (ids.length < 1 || ids.length > bulk.maxIds) {
+        throw badUserInput(`\`ids\` must hold 1 to ${bulk.maxIds} ids (got ${ids.length}).`, { argument: 'ids' });
+      }
+      const change = statusChange(status, closeReason, reasonText);
+      const api = context.pvwa();
+      // Per call, not shared: one caller's batch never waits behind another's.
+      const limit = pLimit(bulk.concurrency);
+      let sessionGone: ErrorView | null = null;
+
+      const update = async (id: string): Promise<ItemResult> => {
+        // The session ended on an earlier item: what was not sent yet is not sent.
+        if (sessionGone) return { id, event: null, error: sessionGone };
+        try {
+          const event = await api.updateEvent(id, change);
+          context.wroteEvent(event);
+          return { id, event, error: null };
+        } catch (error) {
+          const view = viewOfError(error);
+          if (view.code === ErrorCode.UNAUTHENTICATED && error instanceof PvwaError) sessionGone ??= view;
+          if (view.code === ErrorCode.INTERNAL_SERVER_ERROR) context.logger.error({ err: error, requestId: context.record.requestId, eventId: id }, 'gateway bug in a bulk item: answered INTERNAL_SERVER_ERROR');
+          return { id, event: null, error: view };
+        }
+      };
+
+      const items = await Promise.all(
+        [...new Set(ids)].map((id): ItemResult | Promise<ItemResult> => {
+          const problem = eventIdProblem(id);
+          if (problem) return { id, event: null, error: { code: ErrorCode.BAD_USER_INPUT, message: `The id ${problem}.` } };
+          return limit(() => update(id));
+        }),
+      );
+      const counts: Record<string, number> = {};
+      for (const item of items) {
+        const outcome = item.error?.code ?? 'OK';
+        counts[outcome] = (counts[outcome] ?? 0) + 1;
+      }
+      context.record.itemsDone(counts);
+      return items;
+    },
+  };
+}

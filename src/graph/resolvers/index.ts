@@ -4,16 +4,18 @@ import { Account } from './Account.js';
 import { Audit } from './Audit.js';
 import { PageInfo, SecurityEventConnection } from './Connection.js';
 import { EventAdditionalData } from './EventAdditionalData.js';
-import { Mutation } from './Mutation.js';
+import { mutationResolvers } from './Mutation.js';
 import { NetworkAddress, ResolvedAddress } from './NetworkAddress.js';
 import { Query } from './Query.js';
 import { SecurityEvent } from './SecurityEvent.js';
 
-export const resolvers: Resolvers = {
+/** The resolvers; the bulk mutation's bounds come from the configuration. */
+export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: number }): Resolvers {
+  return {
   DateTime: DateTimeResolver,
   JSONObject: JSONObjectResolver,
   Query,
-  Mutation,
+  Mutation: mutationResolvers({ maxIds: options.bulkMaxIds, concurrency: options.bulkConcurrency }),
   SecurityEvent,
   Audit,
   Account,
@@ -22,4 +24,5 @@ export const resolvers: Resolvers = {
   EventAdditionalData,
   SecurityEventConnection,
   PageInfo,
-};
+  };
+}
