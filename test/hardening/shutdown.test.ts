@@ -82,7 +82,7 @@ describe('the built gateway as a process, on an external PVWA', () => {
   });
 
   it('during SHUTDOWN_DELAY_MS: /readyz answers 503 while requests are still served; then it exits 0', async () => {
-    const { child, url, exited, logged } = await startProcess({ PVWA_URL: sim.url, SHUTDOWN_DELAY_MS: '1500' });
+    const { child, url, exited, logged } = await startProcess({ PVWA_URL: sim.url, SHUTDOWN_DELAY_MS: '3000' });
     child.kill('SIGTERM');
     await logged('shutting down');
     expect((await readyz(url)).status).toBe(503);
