@@ -4,7 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { getNamedType, GraphQLError, isIntrospectionType, type ASTVisitor, type ValidationContext } from 'graphql';
+import { getNamedType, GraphQLError, isIntrospectionType, type ASTVisitor, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { GraphContext } from './context.js';
@@ -73,12 +73,31 @@ function noIntrospection(context: ValidationContext): ASTVisitor {
   };
 }
 
-/** Apollo Server with the gateway's schema, error policy and limits on hostile documents. */
-export function createApollo(config: Config, logger: Logger): ApolloServer<GraphContext> {
-  const schema = makeExecutableSchema<GraphContext>({
+/** The executable schema: schema/*.graphql with the resolvers. */
+export function createSchema(config: Config): GraphQLSchema {
+  return makeExecutableSchema<GraphContext>({
     typeDefs: loadTypeDefs(),
     resolvers: createResolvers({ bulkMaxIds: config.BULK_MAX_IDS, bulkConcurrency: config.PVWA_BULK_CONCURRENCY }),
   });
+}
+
+/**
+ * The limits on hostile documents (depth, aliases, cost) and the introspection switch, as
+ * validation rules: the same for HTTP (Apollo) and WebSocket (graphql-ws) operations.
+ */
+export function documentRules(config: Config): ValidationRule[] {
+  return [
+    ...(config.INTROSPECTION ? [] : [noIntrospection]),
+    maxDepthRule({ n: config.MAX_QUERY_DEPTH, ...reportAsValidationError }),
+    maxAliasesRule({ n: config.MAX_QUERY_ALIASES, ...reportAsValidationError }),
+    // Linear in depth (the default 1.5 grows exponentially and refuses a full event); `first`
+    // multiplies the cost of a list, so a page of 500 full events fits and three do not.
+    costLimitRule({ maxCost: config.MAX_QUERY_COST, depthCostFactor: 1, objectCost: 2, scalarCost: 1, ...reportAsValidationError }),
+  ];
+}
+
+/** Apollo Server with the gateway's schema, error policy and limits on hostile documents. */
+export function createApollo(config: Config, logger: Logger, schema: GraphQLSchema): ApolloServer<GraphContext> {
   return new ApolloServer<GraphContext>({
     gateway: jitGateway(schema, { maxCompiledQueries: 1000 }),
     formatError,
@@ -88,14 +107,7 @@ export function createApollo(config: Config, logger: Logger): ApolloServer<Graph
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
-    validationRules: [
-      ...(config.INTROSPECTION ? [] : [noIntrospection]),
-      maxDepthRule({ n: config.MAX_QUERY_DEPTH, ...reportAsValidationError }),
-      maxAliasesRule({ n: config.MAX_QUERY_ALIASES, ...reportAsValidationError }),
-      // Linear in depth (the default 1.5 grows exponentially and refuses a full event); `first`
-      // multiplies the cost of a list, so a page of 500 full events fits and three do not.
-      costLimitRule({ maxCost: config.MAX_QUERY_COST, depthCostFactor: 1, objectCost: 2, scalarCost: 1, ...reportAsValidationError }),
-    ],
+    validationRules: documentRules(config),
     logger,
     // main.ts owns shutdown and its order (readiness off, delay, drain, close): Apollo's own
     // SIGINT/SIGTERM handler would stop Apollo first and answer requests of the delay with 500.

@@ -1,10 +1,12 @@
+import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { unauthenticated } from './errors.js';
 import { createLoaders, type EventSource, type Loaders, type Warning } from './graph/loaders.js';
-import { sortEvents } from './graph/page.js';
+import { sortEvents, type SortedEvent } from './graph/page.js';
 import type { PvwaApi, PvwaCallObserver, PvwaClient } from './pvwa/client.js';
 import type { PvwaEvent } from './pvwa/types.js';
 import { partitionEvents } from './pvwa/validate.js';
+import type { LiveChange, LiveHub, SessionEnded } from './sessions/live.js';
 import { sessionKey, type SnapshotStore } from './sessions/snapshots.js';
 import type { RequestRecord } from './telemetry/record.js';
 
@@ -21,6 +23,8 @@ export interface GraphContext {
   warnings: Warning[];
   /** A change this session made through the gateway (write-through to its snapshots). */
   wroteEvent(event: PvwaEvent): void;
+  /** The session's live changes that `matches` keeps (subscriptions over WebSocket only). */
+  subscribeToChanges(matches: (entry: SortedEvent) => boolean): AsyncIterableIterator<LiveChange>;
 }
 
 const BEARER = /^bearer(?:\s+|$)/i;
@@ -53,7 +57,10 @@ class RequestContext implements GraphContext {
     readonly logger: Logger,
     private readonly client: PvwaClient,
     private readonly token: string | null,
-    private readonly snapshots: SnapshotStore | null,
+    private readonly store: SnapshotStore,
+    /** Whether reads are served from the session's snapshot (PVWA_SNAPSHOT_MAX_AGE_MS > 0). */
+    private readonly snapshotReads: boolean,
+    private readonly live: LiveContext | null,
   ) {}
 
   pvwa(): PvwaApi {
@@ -66,7 +73,13 @@ class RequestContext implements GraphContext {
   }
 
   wroteEvent(event: PvwaEvent): void {
-    if (this.snapshots && this.token !== null) this.snapshots.writeThrough(this.session(), event);
+    if (this.token !== null) this.store.writeThrough(this.session(), event);
+  }
+
+  subscribeToChanges(matches: (entry: SortedEvent) => boolean): AsyncIterableIterator<LiveChange> {
+    if (this.token === null) throw unauthenticated();
+    if (!this.live) throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.', { extensions: { code: 'BAD_REQUEST' } });
+    return this.live.hub.subscribe(this.session(), this.token, matches, this.live.sessionEnded);
   }
 
   /** The session's key for the snapshots: the SHA-256 of the token, computed once, when needed. */
@@ -79,19 +92,18 @@ class RequestContext implements GraphContext {
    * snapshots, before the error reaches the resolver: nothing is kept for a refused token.
    */
   private observer(): PvwaCallObserver {
-    const { record, snapshots } = this;
-    if (!snapshots) return record;
+    const { record, store } = this;
     return {
       upstreamCall: (call) => {
         record.upstreamCall(call);
-        if (call.status === 401 || call.status === 403) snapshots.dropSession(this.session());
+        if (call.status === 401 || call.status === 403) store.dropSession(this.session());
       },
     };
   }
 
   private eventSource(): EventSource {
-    const store = this.snapshots;
-    if (store) {
+    const { store } = this;
+    if (this.snapshotReads) {
       return {
         // One snapshot per accountID serves every other filter.
         key: (query) => query.accountID ?? '',
@@ -111,12 +123,22 @@ class RequestContext implements GraphContext {
   }
 }
 
-export function createContext(options: {
-  authorization: string | undefined;
-  record: RequestRecord;
+/** What a WebSocket operation has besides an HTTP one: the live-events hub and its socket. */
+export interface LiveContext {
+  hub: LiveHub;
+  /** Closes the subscription's socket when its session ends (4401 / 4403). */
+  sessionEnded: SessionEnded;
+}
+
+/** What every request's context is made from, besides the request's own token and record. */
+export interface ContextDeps {
   client: PvwaClient;
   logger: Logger;
-  snapshots: SnapshotStore | null;
-}): GraphContext {
-  return new RequestContext(options.record, options.logger, options.client, tokenFrom(options.authorization), options.snapshots);
+  /** The per-session snapshots (reads when on, write-through and live events always). */
+  store: SnapshotStore;
+  snapshotReads: boolean;
+}
+
+export function createContext(deps: ContextDeps, token: string | null, record: RequestRecord, live: LiveContext | null = null): GraphContext {
+  return new RequestContext(record, deps.logger, deps.client, token, deps.store, deps.snapshotReads, live);
 }

@@ -26,18 +26,13 @@ async function main(): Promise<void> {
     }
     // Imported here only: a gateway with a real PVWA never loads the simulator.
     const { startSimulator, DEMO_TOKEN } = await import('./simulator/server.js');
-    demo = { simulator: await startSimulator(), token: DEMO_TOKEN };
+    demo = { simulator: await startSimulator({ liveIntervalMs: config.SIMULATOR_LIVE_INTERVAL_MS || undefined }), token: DEMO_TOKEN };
     config = { ...config, PVWA_URL: demo.simulator.url };
     logger.info({ pvwaUrl: demo.simulator.url }, 'no PVWA_URL: using the embedded PVWA simulator');
   }
   // On the simulator, the IDE's headers editor starts with the demo token.
   const ide = demo ? { defaultHeaders: { Authorization: demo.token } } : {};
   const gateway = await startGateway({ config, logger, ide });
-  logger.info({ url: gateway.url }, 'pta-gateway listening');
-  if (config.GRAPHQL_IDE) logger.info({ url: gateway.url }, 'GraphQL IDE: open the GraphQL URL in a browser');
-
-  if (demo) printQuickStart(gateway.url, demo.simulator, demo.token, config.GRAPHQL_IDE);
-
   // The one shutdown path (Apollo's own signal handler is off): the gateway stops in its order
   // (readiness off, delay while still serving, drain, close), then the simulator, then the process.
   let stopping = false;
@@ -67,6 +62,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Only now: a signal before the handlers above would end the process at once.
+  logger.info({ url: gateway.url }, 'pta-gateway listening');
+  if (config.GRAPHQL_IDE) logger.info({ url: gateway.url }, 'GraphQL IDE: open the GraphQL URL in a browser');
+
+  if (demo) printQuickStart(gateway.url, demo.simulator, demo.token, config.GRAPHQL_IDE);
+
 }
 
 /** What a newcomer needs to try the gateway on the simulator's demo data. */

@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import { createContext, type GraphContext } from '../context.js';
-import type { PvwaClient } from '../pvwa/client.js';
-import type { SnapshotStore } from '../sessions/snapshots.js';
+import { createContext, tokenFrom, type ContextDeps, type GraphContext } from '../context.js';
 import type { Telemetry } from '../telemetry/record.js';
 import { header, readBody } from './body.js';
 
@@ -14,14 +12,11 @@ import { header, readBody } from './body.js';
  */
 export function graphqlRoute(options: {
   apollo: ApolloServer<GraphContext>;
-  client: PvwaClient;
-  /** The per-session event snapshots; null when they are off. */
-  snapshots: SnapshotStore | null;
+  deps: ContextDeps;
   telemetry: Telemetry;
   maxRequestBytes: number;
 }) {
-  const { apollo, client, snapshots, telemetry, maxRequestBytes } = options;
-  const { logger } = telemetry;
+  const { apollo, deps, telemetry, maxRequestBytes } = options;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const record = telemetry.begin(header(req, 'x-request-id'));
     res.setHeader('x-request-id', record.requestId);
@@ -41,7 +36,7 @@ export function graphqlRoute(options: {
         search: queryAt === -1 ? '' : url.slice(queryAt),
         body: read.body,
       },
-      context: async () => createContext({ authorization: header(req, 'authorization'), record, client, logger, snapshots }),
+      context: async () => createContext(deps, tokenFrom(header(req, 'authorization')), record),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

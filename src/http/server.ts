@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { createApollo } from '../apollo.js';
+import { createApollo, createSchema, documentRules } from '../apollo.js';
 import type { Config } from '../config.js';
 import { PvwaClient } from '../pvwa/client.js';
+import type { ContextDeps } from '../context.js';
+import { LiveHub } from '../sessions/live.js';
 import { SnapshotStore } from '../sessions/snapshots.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Telemetry } from '../telemetry/record.js';
@@ -11,6 +13,7 @@ import { sendJson } from './body.js';
 import { graphqlRoute } from './graphql.js';
 import { createIde, IDE_ASSET_PREFIX, type IdeOptions } from './ide.js';
 import { PvwaReachability } from './readiness.js';
+import { attachWebSocket } from './websocket.js';
 
 export interface Gateway {
   /** Where GraphQL is served, e.g. http://127.0.0.1:4000/graphql */
@@ -55,19 +58,27 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
     logger,
   );
   const reachability = new PvwaReachability(config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger);
-  const apollo = createApollo(config, logger);
+  const schema = createSchema(config);
+  const apollo = createApollo(config, logger, schema);
   await Promise.all([apollo.start(), reachability.start()]);
   const { metrics } = telemetry;
-  const snapshots =
-    config.PVWA_SNAPSHOT_MAX_AGE_MS > 0
-      ? new SnapshotStore(
-          { maxAgeMs: config.PVWA_SNAPSHOT_MAX_AGE_MS, overlapMs: config.PVWA_SYNC_OVERLAP_MS, maxBytes: config.PVWA_SNAPSHOT_MAX_MB * 1024 * 1024 },
-          { read: (kind, bytes) => metrics.eventRead(kind, bytes) },
-        )
-      : null;
-  if (snapshots) metrics.trackSnapshots(() => snapshots.stats);
+  // Snapshots serve reads when PVWA_SNAPSHOT_MAX_AGE_MS > 0; live events and write-through use
+  // them either way (with the default age when reads do not).
+  const snapshotReads = config.PVWA_SNAPSHOT_MAX_AGE_MS > 0;
+  const store = new SnapshotStore(
+    { maxAgeMs: snapshotReads ? config.PVWA_SNAPSHOT_MAX_AGE_MS : 60_000, overlapMs: config.PVWA_SYNC_OVERLAP_MS, maxBytes: config.PVWA_SNAPSHOT_MAX_MB * 1024 * 1024 },
+    { read: (kind, bytes) => metrics.eventRead(kind, bytes) },
+  );
+  metrics.trackSnapshots(() => store.stats);
+  const deps: ContextDeps = { client, logger, store, snapshotReads };
+  const hub = new LiveHub(store, client, telemetry, logger, {
+    intervalMs: config.LIVE_POLL_INTERVAL_MS,
+    maxFailedPolls: config.LIVE_MAX_FAILED_POLLS,
+    maxQueued: 1_000,
+    onPushed: () => metrics.livePushed.inc(),
+  });
   const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
-  const graphql = graphqlRoute({ apollo, client, snapshots, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES });
+  const graphql = graphqlRoute({ apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES });
 
   let inFlight = 0;
   let stopping = false;
@@ -117,6 +128,21 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
     sendJson(res, 404, { errors: [{ message: 'Not found. GraphQL is served at /graphql.' }] });
   });
 
+  const websocket = attachWebSocket({
+    server,
+    schema,
+    rules: documentRules(config),
+    maxTokens: config.MAX_QUERY_TOKENS,
+    maxPayloadBytes: config.MAX_REQUEST_BYTES,
+    maxConnections: config.LIVE_MAX_CONNECTIONS,
+    keepAliveMs: config.LIVE_KEEPALIVE_MS,
+    deps,
+    hub,
+    telemetry,
+    allowOrigin: () => true,
+  });
+  metrics.trackLive(() => ({ sockets: websocket.sockets, ...hub.stats }));
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => {
@@ -132,6 +158,8 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
     stopping = true;
     reachability.stop();
     if (config.SHUTDOWN_DELAY_MS > 0) await sleep(config.SHUTDOWN_DELAY_MS);
+    // Sockets are told 1001 (going away) once the delay is over, so clients reconnect elsewhere.
+    await websocket.close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     if (inFlight > 0) {
@@ -146,7 +174,7 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
     server.closeAllConnections();
     await closed;
     await apollo.stop();
-    snapshots?.close();
+    store.close();
     client.close();
   };
 

@@ -55,6 +55,15 @@ export interface SnapshotObserver {
   read(kind: SyncKind, bytes: number): void;
 }
 
+/** An event a session's snapshot did not hold before, or one whose lastUpdateTime or status changed. */
+export interface SnapshotChange {
+  kind: 'CREATED' | 'UPDATED';
+  entry: SortedEvent;
+}
+
+/** Told of a session's changes (the live-events poller); only sessions with one are diffed. */
+export type ChangeListener = (changes: SnapshotChange[]) => void;
+
 /** The upstream GET of one read, with the caller's own token. */
 export type FetchEvents = (query: PvwaEventQuery) => Promise<PvwaEventList>;
 
@@ -123,6 +132,8 @@ export class SnapshotStore {
   /** Orders upstream GETs and local writes, so a GET older than a write cannot undo it. */
   private sequence = 0;
   private readonly sweeper: NodeJS.Timeout;
+  /** One listener per watched session, by session key: what it is told is that session's only. */
+  private readonly listeners = new Map<string, ChangeListener>();
 
   constructor(
     private readonly options: SnapshotOptions,
@@ -166,6 +177,8 @@ export class SnapshotStore {
   writeThrough(session: string, event: PvwaEvent): void {
     const sequence = ++this.sequence;
     const entry = sortable(event);
+    // The session changed it itself: pushed even when the PVWA did not move lastUpdateTime.
+    this.listeners.get(session)?.([{ kind: 'UPDATED', entry }]);
     for (const snapshot of this.snapshots.values()) {
       if (snapshot.session !== session) continue;
       const old = snapshot.held.get(event.id);
@@ -175,6 +188,15 @@ export class SnapshotStore {
       snapshot.skipped.delete(event.id);
       snapshot.localWrites.set(event.id, sequence);
     }
+  }
+
+  /** Tells `listener` of the session's changes from now on (replacing any earlier one). */
+  watch(session: string, listener: ChangeListener): void {
+    this.listeners.set(session, listener);
+  }
+
+  unwatch(session: string): void {
+    this.listeners.delete(session);
   }
 
   /** Drops every snapshot of a session (logoff, or the PVWA refused its token). */
@@ -217,6 +239,9 @@ export class SnapshotStore {
     const kind: SyncKind = full || entries.some((entry) => entry.time < (from as number)) ? 'full' : 'delta';
     this.observer.read(kind, list.bytes);
     const bytes = list.items.length > 0 ? list.bytes / list.items.length : 0;
+    // Only the whole-list snapshot of a watched session is diffed (the others would repeat it).
+    const listener = snapshot.accountId === undefined ? this.listeners.get(snapshot.session) : undefined;
+    const before = listener && snapshot.refreshedAt !== 0 ? new Map(snapshot.held) : null;
     this.resize(snapshot, () => {
       if (kind === 'full') {
         snapshot.clear();
@@ -236,6 +261,10 @@ export class SnapshotStore {
         if (item.eventId !== undefined) snapshot.remove(item.eventId);
       }
     });
+    if (listener && before) {
+      const changes = diff(before, snapshot, entries);
+      if (changes.length > 0) listener(changes);
+    }
     const answer = snapshot.view(kind);
     if (this.snapshots.get(key) === snapshot) this.enforceBudget();
     return answer;
@@ -269,6 +298,20 @@ export class SnapshotStore {
       if (snapshot.lastUsed < limit && !snapshot.running) this.drop(key, snapshot);
     }
   }
+}
+
+/** What a GET's entries changed in a snapshot, compared with what it held before. */
+function diff(before: Map<string, Held>, snapshot: Snapshot, entries: SortedEvent[]): SnapshotChange[] {
+  const changes: SnapshotChange[] = [];
+  for (const entry of entries) {
+    const now = snapshot.held.get(entry.event.id);
+    // Left out (not mappable), or kept as this session's own newer write.
+    if (now?.entry !== entry) continue;
+    const old = before.get(entry.event.id)?.entry;
+    if (!old) changes.push({ kind: 'CREATED', entry });
+    else if (old.time !== entry.time || old.status !== entry.status) changes.push({ kind: 'UPDATED', entry });
+  }
+  return changes;
 }
 
 function averageBytes(snapshot: Snapshot): number {

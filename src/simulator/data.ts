@@ -123,3 +123,15 @@ export function createDemoEvents(count = 240, seed = 20_200_719): Json[] {
   }
   return events;
 }
+
+/**
+ * A new event as the PTA would detect it now (the simulator's live mode): one of the demo shapes
+ * from `seed`, with a fresh id and times of `now`.
+ */
+export function createLiveEvent(seed: number, now = Date.now()): Json {
+  const [event] = createDemoEvents(1, seed);
+  const id = `${Math.floor(now / 1000).toString(16).padStart(8, '0')}${(seed >>> 0).toString(16).padStart(16, '0').slice(-16)}`;
+  const audits = (event.audits as Json[]).map((audit, i) => ({ ...audit, id: `${id.slice(0, 16)}${String(i).padStart(8, '0')}`, createTime: now - 60_000 }));
+  const { closeReason: _closeReason, reasonText: _reasonText, ...open } = event;
+  return { ...open, id, createTime: now - 60_000, lastUpdateTime: now, mStatus: 'OPEN', audits };
+}

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { createDemoEvents } from './data.js';
+import { createDemoEvents, createLiveEvent } from './data.js';
 import { applyPatch, filterEvents, parsePatch } from './events.js';
 
 /**
@@ -66,6 +66,8 @@ export interface SimulatorOptions {
   tls?: { key: string; cert: string };
   /** Behave as a PVWA older than 11.3: ignore `fromUpdateDate` and send the whole list. */
   ignoreFromUpdateDate?: boolean;
+  /** When set, every this many ms a new event appears for the demo sessions and an old open one is closed. */
+  liveIntervalMs?: number;
   /** Whether a PATCH moves the event's lastUpdateTime (it is not documented that it does); on by default. */
   patchTouches?: boolean;
   /**
@@ -98,6 +100,8 @@ export class Simulator {
   /** Fast mode: prepared answer bodies, by token, method, path and PATCH body. */
   private readonly prepared = new Map<string, Buffer>();
   private port = 0;
+  private liveTimer: NodeJS.Timeout | undefined;
+  private liveSeed = 1;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.basePath = (options.basePath ?? '/PasswordVault').replace(/\/+$/, '').toLowerCase();
@@ -121,6 +125,10 @@ export class Simulator {
       });
     });
     this.port = (this.server.address() as AddressInfo).port;
+    if (this.options.liveIntervalMs) {
+      this.liveTimer = setInterval(() => this.liveTick(), this.options.liveIntervalMs);
+      this.liveTimer.unref();
+    }
     return this;
   }
 
@@ -142,8 +150,16 @@ export class Simulator {
     });
   }
 
+  /** Live mode: a new event for the demo sessions, and the oldest open one closed as handled. */
+  private liveTick(): void {
+    this.demoEvents.unshift(createLiveEvent(this.liveSeed++));
+    const open = this.demoEvents.findLast((event) => event.mStatus === 'OPEN');
+    if (open) applyPatch(open, { mStatus: 'CLOSED', closeReason: 'HANDLED', reasonText: 'Closed by the simulated SOC' });
+  }
+
   /** Stops listening and drops every open connection. */
   async close(): Promise<void> {
+    clearInterval(this.liveTimer);
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

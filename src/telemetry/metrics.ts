@@ -93,6 +93,21 @@ export class Metrics {
     for (const [outcome, count] of Object.entries(counts)) this.bulkItemCounter.inc({ outcome }, count);
   }
 
+  readonly livePushed = new Counter({
+    name: 'pta_gateway_live_changes_pushed_total',
+    help: 'Security event changes pushed to subscriptions.',
+    registers: [this.registry],
+  });
+
+  /** Gauges of live events, read when scraped. */
+  trackLive(stats: () => { sockets: number; subscriptions: number; sessions: number }): void {
+    const gauge = (name: string, help: string, read: (s: ReturnType<typeof stats>) => number) =>
+      new Gauge({ name, help, registers: [this.registry], collect() { this.set(read(stats())); } });
+    gauge('pta_gateway_live_sockets', 'Open GraphQL WebSocket connections.', (s) => s.sockets);
+    gauge('pta_gateway_live_subscriptions', 'Active securityEventChanged subscriptions.', (s) => s.subscriptions);
+    gauge('pta_gateway_live_sessions_polled', 'Sessions whose events are polled for live subscriptions.', (s) => s.sessions);
+  }
+
   /** One upstream event list read and its size. */
   eventRead(kind: ReadKind, bytes: number): void {
     this.eventReads.inc({ kind });

@@ -8,21 +8,23 @@ import { mutationResolvers } from './Mutation.js';
 import { NetworkAddress, ResolvedAddress } from './NetworkAddress.js';
 import { Query } from './Query.js';
 import { SecurityEvent } from './SecurityEvent.js';
+import { Subscription } from './Subscription.js';
 
 /** The resolvers; the bulk mutation's bounds come from the configuration. */
 export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: number }): Resolvers {
   return {
-  DateTime: DateTimeResolver,
-  JSONObject: JSONObjectResolver,
-  Query,
-  Mutation: mutationResolvers({ maxIds: options.bulkMaxIds, concurrency: options.bulkConcurrency }),
-  SecurityEvent,
-  Audit,
-  Account,
-  NetworkAddress,
-  ResolvedAddress,
-  EventAdditionalData,
-  SecurityEventConnection,
-  PageInfo,
+    DateTime: DateTimeResolver,
+    JSONObject: JSONObjectResolver,
+    Query,
+    Mutation: mutationResolvers({ maxIds: options.bulkMaxIds, concurrency: options.bulkConcurrency }),
+    Subscription,
+    SecurityEvent,
+    Audit,
+    Account,
+    NetworkAddress,
+    ResolvedAddress,
+    EventAdditionalData,
+    SecurityEventConnection,
+    PageInfo,
   };
 }
