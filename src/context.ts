@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { unauthenticated } from './errors.js';
 import { createLoaders, type Loaders, type Warning } from './graph/loaders.js';
 import type { PvwaApi, PvwaClient } from './pvwa/client.js';
+import type { Credentials, SessionApi, Sessions } from './sessions/logon.js';
 import type { RequestRecord } from './telemetry/record.js';
 
 /** Everything a resolver may use, for one request only. */
@@ -9,8 +10,13 @@ export interface GraphContext {
   /** The request's id and what its log line will say. */
   record: RequestRecord;
   logger: Logger;
-  /** The PVWA client bound to the caller's token; throws UNAUTHENTICATED when there is none. */
+  /**
+   * The PVWA client bound to the caller's token (Authorization, else a valid session cookie);
+   * throws UNAUTHENTICATED when there is none.
+   */
   pvwa(): PvwaApi;
+  /** Logon, challenges and logoff, for this request. */
+  readonly session: SessionApi;
   /** The request's DataLoaders, made on first use. */
   readonly loaders: Loaders;
   /** Warnings for the response's `extensions.warnings`. */
@@ -45,12 +51,25 @@ class RequestContext implements GraphContext {
     readonly record: RequestRecord,
     readonly logger: Logger,
     private readonly client: PvwaClient,
-    private readonly token: string | null,
+    private readonly sessions: Sessions,
+    private readonly credentials: Credentials,
+    private readonly responseCookies: string[],
   ) {}
 
   pvwa(): PvwaApi {
-    if (this.token === null) throw unauthenticated();
-    return (this.api ??= this.client.bind({ token: this.token, requestId: this.record.requestId, observer: this.record }));
+    const { token, stale } = this.credentials;
+    // A stale cookie (and no Authorization) is refused here, before any PVWA call.
+    if (token === null) throw unauthenticated(stale ? 'invalid' : 'none');
+    return (this.api ??= this.client.bind({ token, requestId: this.record.requestId, observer: this.record }));
+  }
+
+  get session(): SessionApi {
+    return this.sessions.bind({
+      caller: { requestId: this.record.requestId, observer: this.record },
+      credentials: this.credentials,
+      responseCookies: this.responseCookies,
+      pvwa: () => this.pvwa(),
+    });
   }
 
   get loaders(): Loaders {
@@ -58,11 +77,25 @@ class RequestContext implements GraphContext {
   }
 }
 
+/**
+ * The request's token comes from Authorization when present, else from a valid session cookie.
+ * `responseCookies` collects the Set-Cookie values of the answer.
+ */
 export function createContext(options: {
   authorization: string | undefined;
+  cookie: string | undefined;
   record: RequestRecord;
   client: PvwaClient;
+  sessions: Sessions;
+  responseCookies: string[];
   logger: Logger;
 }): GraphContext {
-  return new RequestContext(options.record, options.logger, options.client, tokenFrom(options.authorization));
+  const { record, logger, client, sessions, responseCookies } = options;
+  const token = tokenFrom(options.authorization);
+  let credentials: Credentials = { token, stale: false, fromCookie: false };
+  if (token === null) {
+    const fromCookie = sessions.fromCookie(options.cookie);
+    credentials = { ...fromCookie, fromCookie: fromCookie.token !== null };
+  }
+  return new RequestContext(record, logger, client, sessions, credentials, responseCookies);
 }

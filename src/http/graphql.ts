@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { createContext, type GraphContext } from '../context.js';
 import type { PvwaClient } from '../pvwa/client.js';
+import type { Sessions } from '../sessions/logon.js';
 import type { Telemetry } from '../telemetry/record.js';
 import { header, readBody } from './body.js';
 
@@ -9,15 +10,16 @@ import { header, readBody } from './body.js';
  * The /graphql route: the HTTP request to Apollo Server and back. The request record is begun
  * here and ended when the answer closes ('close', not 'finish': an answer cut short by the client
  * or by shutdown is logged and counted too); in between only Apollo's plugin and the PVWA client
- * write to it.
+ * write to it. The resolvers' Set-Cookie values (the session cookie) are written with Apollo's answer.
  */
 export function graphqlRoute(options: {
   apollo: ApolloServer<GraphContext>;
   client: PvwaClient;
+  sessions: Sessions;
   telemetry: Telemetry;
   maxRequestBytes: number;
 }) {
-  const { apollo, client, telemetry, maxRequestBytes } = options;
+  const { apollo, client, sessions, telemetry, maxRequestBytes } = options;
   const { logger } = telemetry;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const record = telemetry.begin(header(req, 'x-request-id'));
@@ -31,6 +33,7 @@ export function graphqlRoute(options: {
     }
     const url = req.url ?? '';
     const queryAt = url.indexOf('?');
+    const responseCookies: string[] = [];
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: (req.method ?? 'GET').toUpperCase(),
@@ -38,9 +41,12 @@ export function graphqlRoute(options: {
         search: queryAt === -1 ? '' : url.slice(queryAt),
         body: read.body,
       },
-      context: async () => createContext({ authorization: header(req, 'authorization'), record, client, logger }),
+      context: async () => createContext({
+        authorization: header(req, 'authorization'), cookie: header(req, 'cookie'), record, client, sessions, responseCookies, logger,
+      }),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
+    if (responseCookies.length > 0) res.setHeader('set-cookie', responseCookies);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);

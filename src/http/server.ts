@@ -4,9 +4,11 @@ import type { Logger } from 'pino';
 import { createApollo } from '../apollo.js';
 import type { Config } from '../config.js';
 import { PvwaClient } from '../pvwa/client.js';
+import { createSessions, guardSessionEnded, type SessionEndedListener } from '../sessions/logon.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Telemetry } from '../telemetry/record.js';
 import { sendJson } from './body.js';
+import { createCors } from './cors.js';
 import { graphqlRoute } from './graphql.js';
 import { createIde, IDE_ASSET_PREFIX, type IdeOptions } from './ide.js';
 import { PvwaReachability } from './readiness.js';
@@ -28,15 +30,22 @@ export interface GatewayOptions {
   logger: Logger;
   /** The GraphQL IDE's options, used when GRAPHQL_IDE is on. */
   ide?: IdeOptions;
+  /**
+   * Told when a session ends, with its token: the `logoff` mutation ('logoff'), or the PVWA
+   * answered 401 to the token ('rejected'). The hook for what is kept per session (e.g. event
+   * snapshots): drop it here. A listener that throws is logged, never fails the request.
+   */
+  onSessionEnded?: SessionEndedListener;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the gateway's HTTP server: /graphql, /healthz, /readyz and /metrics. */
-export async function startGateway({ config, logger, ide: ideOptions }: GatewayOptions): Promise<Gateway> {
+export async function startGateway({ config, logger, ide: ideOptions, onSessionEnded }: GatewayOptions): Promise<Gateway> {
   if (!config.PVWA_URL) throw new Error('PVWA_URL is required to start the gateway');
   if (config.PVWA_TLS_INSECURE) logger.warn('PVWA_TLS_INSECURE=true: the PVWA certificate is NOT verified');
   const telemetry = new Telemetry(logger, new Metrics(config.METRICS_MAX_OPERATIONS));
+  const sessionEnded = guardSessionEnded(onSessionEnded, logger);
   const client = new PvwaClient(
     {
       baseUrl: config.PVWA_URL,
@@ -50,14 +59,17 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
       getRetries: config.PVWA_GET_RETRIES,
       maxRetryAfterMs: config.PVWA_RETRY_AFTER_MAX_MS,
       retryBaseMs: config.PVWA_RETRY_BASE_MS,
+      onTokenRejected: (token) => sessionEnded(token, 'rejected'),
     },
     logger,
   );
+  const sessions = createSessions(config, client, sessionEnded, logger);
   const reachability = new PvwaReachability(config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger);
   const apollo = createApollo(config, logger);
   await Promise.all([apollo.start(), reachability.start()]);
   const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
-  const graphql = graphqlRoute({ apollo, client, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES });
+  const graphql = graphqlRoute({ apollo, client, sessions, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES });
+  const cors = createCors(config.CORS_ORIGINS);
 
   let inFlight = 0;
   let stopping = false;
@@ -65,7 +77,7 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
 
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
     '/graphql': (req, res) => {
-      if (ide?.servePage(req, res)) return;
+      if (cors(req, res) || ide?.servePage(req, res)) return;
       graphql(req, res).catch((error: unknown) => {
         logger.error({ err: error }, 'request failed');
         if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });

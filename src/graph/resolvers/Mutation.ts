@@ -1,5 +1,5 @@
 import { badUserInput } from '../../errors.js';
-import type { MutationResolvers } from '../generated/resolvers-types.js';
+import type { LogonResultResolvers, MutationResolvers } from '../generated/resolvers-types.js';
 import { checkEventId, MAX_REASON_TEXT } from '../input.js';
 
 export const Mutation: MutationResolvers = {
@@ -15,4 +15,16 @@ export const Mutation: MutationResolvers = {
     }
     return context.pvwa().updateEvent(id, { status, closeReason, reasonText });
   },
+
+  // Logon and its challenge need no session: a stale session cookie is ignored there.
+  logon: (_parent, { input }, context) => context.session.logon(input),
+
+  respondToLogonChallenge: (_parent, { challengeId, response, delivery }, context) =>
+    context.session.respondToChallenge(challengeId, response, delivery ?? 'TOKEN'),
+
+  logoff: (_parent, _args, context) => context.session.logoff(),
+};
+
+export const LogonResult: LogonResultResolvers = {
+  __resolveType: (result) => ('challengeId' in result ? 'LogonChallenge' : 'LogonSuccess'),
 };

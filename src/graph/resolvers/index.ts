@@ -4,7 +4,7 @@ import { Account } from './Account.js';
 import { Audit } from './Audit.js';
 import { PageInfo, SecurityEventConnection } from './Connection.js';
 import { EventAdditionalData } from './EventAdditionalData.js';
-import { Mutation } from './Mutation.js';
+import { LogonResult, Mutation } from './Mutation.js';
 import { NetworkAddress, ResolvedAddress } from './NetworkAddress.js';
 import { Query } from './Query.js';
 import { SecurityEvent } from './SecurityEvent.js';
@@ -14,6 +14,7 @@ export const resolvers: Resolvers = {
   JSONObject: JSONObjectResolver,
   Query,
   Mutation,
+  LogonResult,
   SecurityEvent,
   Audit,
   Account,
