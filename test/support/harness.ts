@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import type { IdeOptions } from '../../src/http/ide.js';
-import { startGateway, type Gateway } from '../../src/http/server.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../../src/http/server.js';
 import { DEMO_TOKEN, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
 
 export { EVENT_FIELDS } from './fields.js';
@@ -39,7 +39,7 @@ export interface Harness {
 
 /** The simulator and the gateway as real HTTP servers on port 0. */
 export async function startHarness(
-  options: { env?: Record<string, string>; simulator?: SimulatorOptions; logLevel?: string; ide?: IdeOptions } = {},
+  options: { env?: Record<string, string>; simulator?: SimulatorOptions; logLevel?: string; ide?: IdeOptions; onSessionEnded?: GatewayOptions['onSessionEnded'] } = {},
 ): Promise<Harness> {
   const sim = await startSimulator({ eventCount: 40, ...options.simulator });
   const chunks: string[] = [];
@@ -58,7 +58,7 @@ export async function startHarness(
     ...options.env,
   });
   const logger = createLogger({ level: config.LOG_LEVEL, destination });
-  const gateway = await startGateway({ config, logger, ide: options.ide });
+  const gateway = await startGateway({ config, logger, ide: options.ide, onSessionEnded: options.onSessionEnded });
   const logText = () => chunks.join('');
   return {
     sim,
