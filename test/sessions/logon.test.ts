@@ -211,3 +211,18 @@ describe('SESSION_COOKIE_SECURE=false and SESSION_MAX_AGE_MS', () => {
     expect((await withCookie(h, LIST, sealSession(testSealer(), 'demo-token', Date.now() - 50_000))).body.errors).toBeUndefined();
   });
 });
+
+describe('without SESSION_SECRET, in development', () => {
+  it('seals with a secret made for this process, and says so in a warning', async () => {
+    const h = await startHarness();
+    try {
+      const answer = await h.gql(LOGON, { input: { username: 'demo', password: 'demo', delivery: 'COOKIE' } }, { token: null });
+      const value = sessionCookieOf(answer);
+      expect((await withCookie(h, LIST, value)).body.errors).toBeUndefined();
+      expect(openSession(testSealer(), value, Date.now(), MAX_AGE_MS)).toBeNull();
+      expect(h.logs.filter((line) => line.level === 'warn' && /^SESSION_SECRET is unset/.test(line.msg))).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
