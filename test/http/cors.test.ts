@@ -99,15 +99,14 @@ describe('CORS_ORIGINS', () => {
 });
 
 describe('CORS in development by default', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(() => h.close());
-
   it('allows a local development server', async () => {
-    const response = await fetch(h.gateway.url, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' } });
-    expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+    const h = await startHarness();
+    try {
+      const response = await fetch(h.gateway.url, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' } });
+      expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+      expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+    } finally {
+      await h.close();
+    }
   });
 });
