@@ -51,6 +51,7 @@ interface LogonCaller extends Omit<PvwaCaller, 'token'> {
   password: string;
   cookie?: string;
 }
+type Caller = PvwaCaller | LogonCaller;
 
 /** One finished upstream call, for logs and metrics. */
 export interface PvwaCall {
@@ -165,7 +166,9 @@ export class PvwaClient {
     return {
       getEvents: (query) => this.getEvents(caller, query),
       updateEvent: (id, change) => this.updateEvent(caller, id, change),
-      logoff: async () => void (await this.call('logoff', caller, LOGOFF_PATH)),
+      logoff: async () => {
+        await this.call('logoff', caller, LOGOFF_PATH);
+      },
     };
   }
 
@@ -184,10 +187,9 @@ export class PvwaClient {
       return { token };
     } catch (error) {
       if (error instanceof PvwaChallenge) return { challenge: error.message, cookies: error.cookies };
-      const status = error instanceof PvwaError && error.failure === 'status' ? error.details.status : undefined;
-      if (status !== 401 && status !== 403) throw error;
-      const { details } = error as PvwaError;
-      throw new PvwaError('refused', details.fromPvwa ? (error as PvwaError).message : 'The PVWA refused the logon.', details);
+      const refused = error instanceof PvwaError && error.failure === 'status' && (error.details.status === 401 || error.details.status === 403);
+      if (!refused) throw error;
+      throw new PvwaError('refused', error.details.fromPvwa ? error.message : 'The PVWA refused the logon.', error.details);
     }
   }
 
@@ -222,7 +224,7 @@ export class PvwaClient {
    * One upstream call: the caller's token and request id on it, the overall deadline around it
    * (queueing for a list slot included), and the answer parsed as JSON.
    */
-  private async call(endpoint: PvwaEndpoint, caller: PvwaCaller | LogonCaller, path: string, body?: string): Promise<unknown> {
+  private async call(endpoint: PvwaEndpoint, caller: Caller, path: string, body?: string): Promise<unknown> {
     const started = performance.now();
     const context: CallContext = { deadlineAt: started + this.options.deadlineMs };
     // Not AbortSignal.timeout(): its timer, and the request it references, would live for the
@@ -249,7 +251,7 @@ export class PvwaClient {
    * PVWA_MAX_CONCURRENT_LISTS of them are fetched and held at once; the others wait their turn,
    * within their deadline. This bounds memory under load without limiting the small PATCHes.
    */
-  private throughListGate(send: () => Promise<Response<string>>, signal: AbortSignal, caller: PvwaCaller | LogonCaller, started: number): Promise<Response<string>> {
+  private throughListGate(send: () => Promise<Response<string>>, signal: AbortSignal, caller: Caller, started: number): Promise<Response<string>> {
     return new Promise((resolve, reject) => {
       let running = false;
       // Only a call still waiting for its slot is failed here; a running one fails in send().
@@ -277,7 +279,7 @@ export class PvwaClient {
   }
 
   /** The got call itself; every failure becomes a PvwaError here and nowhere else. */
-  private async send(endpoint: PvwaEndpoint, caller: PvwaCaller | LogonCaller, path: string, body: string | undefined, signal: AbortSignal, context: CallContext, started: number): Promise<Response<string>> {
+  private async send(endpoint: PvwaEndpoint, caller: Caller, path: string, body: string | undefined, signal: AbortSignal, context: CallContext, started: number): Promise<Response<string>> {
     let tooBig = false;
     if (this.options.insecureTls) this.logger.warn({ endpoint }, 'calling the PVWA without TLS verification');
     const request = this.http[endpoint](path, {
@@ -307,7 +309,7 @@ export class PvwaClient {
     }
   }
 
-  private report(caller: PvwaCaller | LogonCaller, call: PvwaCall): void {
+  private report(caller: Caller, call: PvwaCall): void {
     caller.observer.upstreamCall(call);
   }
 }

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
+import type { LogonRequest } from '../pvwa/types.js';
 
 /**
  * Sealing: small JSON values encrypted and authenticated (AES-256-GCM, node:crypto) under a key
@@ -122,7 +123,7 @@ export const CHALLENGE_TTL_MS = 5 * 60_000;
 /** What answering a logon challenge needs, on any replica. */
 export interface ChallengeState {
   username: string;
-  method: 'CYBERARK' | 'LDAP' | 'RADIUS' | 'WINDOWS';
+  method: LogonRequest['method'];
   /** The PVWA's cookies from the challenge's answer, as `name=value` pairs. */
   cookies: string[];
   /** Epoch ms after which the challenge cannot be answered. */
