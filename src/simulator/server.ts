@@ -343,8 +343,7 @@ export class Simulator {
   }
 
   /**
-   * Logon as a PVWA does it. A wrong password is 403 ITATS127E (CyberArk) or 401 PASWS013E (the
-   * other methods). A RADIUS user's right password is answered 500 ITATS542I with a prompt and
+   * Logon as a PVWA does it. A wrong password is 403 ITATS127E, or 401 PASWS013E for RADIUS. A RADIUS user's right password is answered 500 ITATS542I with a prompt and
    * the web session cookies; the next POST with the one-time code and those cookies gets the
    * token (or the next challenge); without the cookies the code is just a wrong password.
    */
@@ -357,9 +356,9 @@ export class Simulator {
     }
     const username = String(credentials?.username);
     const refuse = () =>
-      method === 'cyberark'
-        ? send(res, 403, { ErrorCode: 'ITATS127E', ErrorMessage: `Authentication failure for User [${username}].` })
-        : send(res, 401, { ErrorCode: 'PASWS013E', ErrorMessage: `Authentication failure for User [${username}].` });
+      method === 'radius'
+        ? send(res, 401, { ErrorCode: 'PASWS013E', ErrorMessage: `Authentication failure for User [${username}].` })
+        : send(res, 403, { ErrorCode: 'ITATS127E', ErrorMessage: `Authentication failure for User [${username}].` });
     const user = this.users.get(username);
     if (!user || (method === 'radius') !== (user.codes !== undefined)) return refuse();
 

@@ -114,14 +114,15 @@ describe('logon and the session cookie', () => {
   });
 
   it.each([
-    ['CYBERARK', 403, 'ITATS127E'],
-    ['LDAP', 401, 'PASWS013E'],
-  ])('a wrong password (%s) is UNAUTHENTICATED with the PVWA message and code', async (method, status, code) => {
-    const answer = await h.gql(LOGON, { input: { method, username: 'demo', password: 'wrong-pass-91', delivery: 'COOKIE' } }, { token: null });
+    ['CYBERARK', 'demo', 403, 'ITATS127E'],
+    ['LDAP', 'demo', 403, 'ITATS127E'],
+    ['RADIUS', 'radius', 401, 'PASWS013E'],
+  ])('a wrong password (%s) is UNAUTHENTICATED with the PVWA message and code', async (method, username, status, code) => {
+    const answer = await h.gql(LOGON, { input: { method, username, password: 'wrong-pass-91', delivery: 'COOKIE' } }, { token: null });
     expect(answer.body).toEqual({
       data: null,
       errors: [{
-        message: 'Authentication failure for User [demo].', locations: [{ line: 1, column: 39 }], path: ['logon'],
+        message: `Authentication failure for User [${username}].`, locations: [{ line: 1, column: 39 }], path: ['logon'],
         extensions: { code: 'UNAUTHENTICATED', upstreamStatus: status, pvwaErrorCode: code },
       }],
     });
@@ -214,7 +215,7 @@ describe('SESSION_COOKIE_SECURE=false and SESSION_MAX_AGE_MS', () => {
 
 describe('without SESSION_SECRET, in development', () => {
   it('seals with a secret made for this process, and says so in a warning', async () => {
-    const h = await startHarness();
+    const h = await startHarness({ env: { SESSION_SECRET: '' } });
     try {
       const answer = await h.gql(LOGON, { input: { username: 'demo', password: 'demo', delivery: 'COOKIE' } }, { token: null });
       const value = sessionCookieOf(answer);

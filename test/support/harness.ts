@@ -9,6 +9,8 @@ import { DEMO_TOKEN, startSimulator, type Simulator, type SimulatorOptions } fro
 export { EVENT_FIELDS } from './fields.js';
 
 const FIXTURES = new URL('../fixtures/pvwa/', import.meta.url);
+/** The gateways' SESSION_SECRET in tests (as in production, one is set), so tests can seal and open what they do. */
+export const TEST_SECRET_HEX = '6f1c2a9e4b7d3f0812ab34cd56ef7890a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
 /** A real PVWA payload from test/fixtures/pvwa (provenance in its README). */
 export function fixture<T = unknown>(name: string): T {
@@ -55,6 +57,7 @@ export async function startHarness(
     PVWA_URL: sim.url,
     PVWA_RETRY_BASE_MS: '10',
     LOG_LEVEL: options.logLevel ?? 'warn',
+    SESSION_SECRET: TEST_SECRET_HEX,
     ...options.env,
   });
   const logger = createLogger({ level: config.LOG_LEVEL, destination });

@@ -1,8 +1,7 @@
 import { Sealer, SessionSecret } from '../../src/sessions/seal.js';
-import type { GraphQLAnswer, Harness } from './harness.js';
+import { TEST_SECRET_HEX, type GraphQLAnswer, type Harness } from './harness.js';
 
-/** The SESSION_SECRET of the session tests, so they can seal and open what the gateway does. */
-export const TEST_SECRET_HEX = '6f1c2a9e4b7d3f0812ab34cd56ef7890a1b2c3d4e5f60718293a4b5c6d7e8f90';
+export { TEST_SECRET_HEX };
 export const testSealer = () => new Sealer(SessionSecret.parse(TEST_SECRET_HEX)!);
 
 const RESULT = '__typename ... on LogonSuccess { delivery token } ... on LogonChallenge { challengeId message }';
