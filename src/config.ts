@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { SessionSecret } from './sessions/seal.js';
 
 /**
  * Every environment variable the gateway reads, validated at start-up into one typed object.
@@ -28,6 +29,45 @@ const readableFile = z.string().transform((path, ctx) => {
     return z.NEVER;
   }
 });
+
+/** An origin as browsers send it: scheme, host and port, nothing else. */
+function originOf(text: string): string | null {
+  try {
+    const url = new URL(text);
+    const bare = (url.protocol === 'http:' || url.protocol === 'https:') && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    return bare && !text.endsWith('?') && !text.endsWith('#') ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+const origins = z.string().transform((text, ctx) => {
+  const list: string[] = [];
+  for (const entry of text.split(',').map((item) => item.trim()).filter(Boolean)) {
+    const origin = originOf(entry);
+    if (origin === null) {
+      ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of origins such as https://soc.example.com (scheme, host and port; "${entry.slice(0, 100)}" is not one)` });
+      return z.NEVER;
+    }
+    list.push(origin);
+  }
+  return list;
+});
+
+/** The development default of CORS_ORIGINS: these two hosts on any port (`:*`), over http. */
+export const LOCAL_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
+
+const sessionSecret = z.string().transform((text, ctx) => {
+  const secret = SessionSecret.parse(text);
+  if (secret === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be at least 32 random bytes, written in hex or base64 (e.g. the output of `openssl rand -base64 32`)' });
+    return z.NEVER;
+  }
+  return secret;
+});
+
+/** Variables whose value an error message never repeats. */
+const UNSHOWN = new Set(['PVWA_CA_FILE', 'SESSION_SECRET']);
 
 export const CONFIG_VARIABLES = {
   PORT: int(0, 65535).default(4000).describe('Port of the gateway; GraphQL is served at `/graphql`.'),
@@ -64,6 +104,18 @@ export const CONFIG_VARIABLES = {
   MAX_QUERY_TOKENS: int(10, 1_000_000).default(2000).describe('Most lexical tokens a GraphQL document may have (bounds parsing work).'),
   INTROSPECTION: bool.optional().describe('`true` or `false`: allow schema introspection.'),
   GRAPHQL_IDE: bool.optional().describe('`true` or `false`: serve the GraphQL IDE (GraphiQL) to browsers that open `/graphql`.'),
+  CORS_ORIGINS: origins.optional().describe(
+    'Comma-separated exact origins (scheme, host, port) allowed to call `/graphql` from a browser with credentials (CORS), e.g. `https://soc.example.com,https://triage.example.com`. Any other origin gets no CORS headers.',
+  ),
+  SESSION_SECRET: sessionSecret.optional().describe(
+    'Key material (at least 32 random bytes, hex or base64) that seals session cookies and logon challenges; every replica needs the same one. Required when `NODE_ENV=production`; in development an unset secret is made per process (logged as a warning).',
+  ),
+  SESSION_MAX_AGE_MS: z.coerce
+    .number({ error: 'must be a positive number of ms' })
+    .positive({ error: 'must be a positive number of ms' })
+    .default(43_200_000)
+    .describe('Oldest session cookie accepted, in ms since its logon (12 hours); an older one is `UNAUTHENTICATED`.'),
+  SESSION_COOKIE_SECURE: bool.default(true).describe('`false` drops the `Secure` attribute of the session cookie, for plain-http labs only.'),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long in-flight requests may take to finish before their connections are closed, in ms.'),
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(0).describe('On SIGTERM, how long to keep accepting requests while `/readyz` already answers 503, so load balancers stop sending first, in ms.'),
   READINESS_INTERVAL_MS: int(100, 3_600_000).default(5_000).describe('How often `/readyz` checks in the background that the PVWA is reachable (a TCP connection, no token), in ms.'),
@@ -73,14 +125,16 @@ export const CONFIG_VARIABLES = {
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' })
     .default('info').describe('Least severe log level written.'),
-  NODE_ENV: z.string().default('development').describe('`production`: introspection and the GraphQL IDE off, JSON logs, and `PVWA_URL` required.'),
+  NODE_ENV: z.string().default('development').describe('`production`: introspection and the GraphQL IDE off, JSON logs, no CORS origin by default, and `PVWA_URL` and `SESSION_SECRET` required.'),
 } as const;
 
 const schema = z.object(CONFIG_VARIABLES);
 type Raw = z.infer<typeof schema>;
 
-export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION' | 'GRAPHQL_IDE' | 'LOG_FORMAT'> {
+export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION' | 'GRAPHQL_IDE' | 'LOG_FORMAT' | 'CORS_ORIGINS'> {
   PVWA_DEADLINE_MS: number;
+  /** Exact origins, or an entry ending in `:*` for any port of that host (the development default). */
+  CORS_ORIGINS: string[];
   INTROSPECTION: boolean;
   GRAPHQL_IDE: boolean;
   LOG_FORMAT: 'json' | 'pretty';
@@ -91,6 +145,7 @@ export const DERIVED_DEFAULTS: Partial<Record<keyof typeof CONFIG_VARIABLES, str
   PVWA_DEADLINE_MS: '2 x `PVWA_TIMEOUT_MS`',
   INTROSPECTION: 'on; off in production',
   GRAPHQL_IDE: 'on; off in production',
+  CORS_ORIGINS: '`http://localhost:<any port>`, `http://127.0.0.1:<any port>`; none in production',
   LOG_FORMAT: 'json in production, else pretty',
 };
 
@@ -109,7 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!result.success) {
     const issue = result.error.issues[0];
     const name = String(issue.path[0]);
-    const shown = name in input && name !== 'PVWA_CA_FILE' ? ` (got ${JSON.stringify(input[name].slice(0, 100))})` : '';
+    const shown = name in input && !UNSHOWN.has(name) ? ` (got ${JSON.stringify(input[name].slice(0, 100))})` : '';
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}.`);
   }
   const raw = result.data;
@@ -118,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     PVWA_DEADLINE_MS: raw.PVWA_DEADLINE_MS ?? 2 * raw.PVWA_TIMEOUT_MS,
     INTROSPECTION: raw.INTROSPECTION ?? raw.NODE_ENV !== 'production',
     GRAPHQL_IDE: raw.GRAPHQL_IDE ?? raw.NODE_ENV !== 'production',
+    CORS_ORIGINS: raw.CORS_ORIGINS ?? (raw.NODE_ENV === 'production' ? [] : LOCAL_ORIGINS),
     LOG_FORMAT: raw.LOG_FORMAT ?? (raw.NODE_ENV === 'production' ? 'json' : 'pretty'),
   };
 }

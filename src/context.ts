@@ -7,6 +7,7 @@ import type { PvwaApi, PvwaCallObserver, PvwaClient } from './pvwa/client.js';
 import type { PvwaEvent } from './pvwa/types.js';
 import { partitionEvents } from './pvwa/validate.js';
 import type { LiveChange, LiveHub, SessionEnded } from './sessions/live.js';
+import type { Credentials, SessionApi, Sessions } from './sessions/logon.js';
 import { sessionKey, type SnapshotStore } from './sessions/snapshots.js';
 import type { RequestRecord } from './telemetry/record.js';
 
@@ -15,8 +16,13 @@ export interface GraphContext {
   /** The request's id and what its log line will say. */
   record: RequestRecord;
   logger: Logger;
-  /** The PVWA client bound to the caller's token; throws UNAUTHENTICATED when there is none. */
+  /**
+   * The PVWA client bound to the caller's token (Authorization, else a valid session cookie);
+   * throws UNAUTHENTICATED when there is none.
+   */
   pvwa(): PvwaApi;
+  /** Logon, challenges and logoff, for this request. */
+  readonly session: SessionApi;
   /** The request's DataLoaders, made on first use. */
   readonly loaders: Loaders;
   /** Warnings for the response's `extensions.warnings`. */
@@ -52,20 +58,33 @@ class RequestContext implements GraphContext {
   private lazyLoaders: Loaders | undefined;
   private lazySession: string | undefined;
 
+  readonly logger: Logger;
+  private readonly token: string | null;
+
   constructor(
     readonly record: RequestRecord,
-    readonly logger: Logger,
-    private readonly client: PvwaClient,
-    private readonly token: string | null,
-    private readonly store: SnapshotStore,
-    /** Whether reads are served from the session's snapshot (PVWA_SNAPSHOT_MAX_AGE_MS > 0). */
-    private readonly snapshotReads: boolean,
+    private readonly deps: ContextDeps,
+    private readonly credentials: Credentials,
+    private readonly responseCookies: string[],
     private readonly live: LiveContext | null,
-  ) {}
+  ) {
+    this.logger = deps.logger;
+    this.token = credentials.token;
+  }
 
   pvwa(): PvwaApi {
-    if (this.token === null) throw unauthenticated();
-    return (this.api ??= this.client.bind({ token: this.token, requestId: this.record.requestId, observer: this.observer() }));
+    // A stale cookie (and no Authorization) is refused here, before any PVWA call.
+    if (this.token === null) throw unauthenticated(this.credentials.stale ? 'invalid' : 'none');
+    return (this.api ??= this.deps.client.bind({ token: this.token, requestId: this.record.requestId, observer: this.observer() }));
+  }
+
+  get session(): SessionApi {
+    return this.deps.sessions.bind({
+      caller: { requestId: this.record.requestId, observer: this.record },
+      credentials: this.credentials,
+      responseCookies: this.responseCookies,
+      pvwa: () => this.pvwa(),
+    });
   }
 
   get loaders(): Loaders {
@@ -73,17 +92,17 @@ class RequestContext implements GraphContext {
   }
 
   wroteEvent(event: PvwaEvent): void {
-    if (this.token !== null) this.store.writeThrough(this.session(), event);
+    if (this.token !== null) this.deps.store.writeThrough(this.sessionKey(), event);
   }
 
   subscribeToChanges(matches: (entry: SortedEvent) => boolean): AsyncIterableIterator<LiveChange> {
-    if (this.token === null) throw unauthenticated();
+    if (this.token === null) throw unauthenticated(this.credentials.stale ? 'invalid' : 'none');
     if (!this.live) throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.', { extensions: { code: 'BAD_REQUEST' } });
-    return this.live.hub.subscribe(this.session(), this.token, matches, this.live.sessionEnded);
+    return this.live.hub.subscribe(this.sessionKey(), this.token, matches, this.live.sessionEnded);
   }
 
   /** The session's key for the snapshots: the SHA-256 of the token, computed once, when needed. */
-  private session(): string {
+  private sessionKey(): string {
     return (this.lazySession ??= sessionKey(this.token as string));
   }
 
@@ -92,24 +111,25 @@ class RequestContext implements GraphContext {
    * snapshots, before the error reaches the resolver: nothing is kept for a refused token.
    */
   private observer(): PvwaCallObserver {
-    const { record, store } = this;
+    const { record } = this;
+    const { store } = this.deps;
     return {
       upstreamCall: (call) => {
         record.upstreamCall(call);
-        if (call.status === 401 || call.status === 403) store.dropSession(this.session());
+        if (call.status === 401 || call.status === 403) store.dropSession(this.sessionKey());
       },
     };
   }
 
   private eventSource(): EventSource {
-    const { store } = this;
-    if (this.snapshotReads) {
+    const { store } = this.deps;
+    if (this.deps.snapshotReads) {
       return {
         // One snapshot per accountID serves every other filter.
         key: (query) => query.accountID ?? '',
         read: (query) => {
           const api = this.pvwa();
-          return store.read(this.session(), query.accountID, this.record.arrivedAt, (upstream) => api.getEvents(upstream));
+          return store.read(this.sessionKey(), query.accountID, this.record.arrivedAt, (upstream) => api.getEvents(upstream));
         },
       };
     }
@@ -130,15 +150,26 @@ export interface LiveContext {
   sessionEnded: SessionEnded;
 }
 
-/** What every request's context is made from, besides the request's own token and record. */
+/** What every request's context is made from, besides the request's own credentials and record. */
 export interface ContextDeps {
   client: PvwaClient;
   logger: Logger;
+  /** Logon, logoff and session cookies. */
+  sessions: Sessions;
   /** The per-session snapshots (reads when on, write-through and live events always). */
   store: SnapshotStore;
   snapshotReads: boolean;
 }
 
-export function createContext(deps: ContextDeps, token: string | null, record: RequestRecord, live: LiveContext | null = null): GraphContext {
-  return new RequestContext(record, deps.logger, deps.client, token, deps.store, deps.snapshotReads, live);
+/** The request's token: from Authorization when present, else from a valid session cookie. */
+export function credentialsFrom(sessions: Sessions, authorization: string | undefined, cookie: string | undefined): Credentials {
+  const token = tokenFrom(authorization);
+  if (token !== null) return { token, stale: false, fromCookie: false };
+  const fromCookie = sessions.fromCookie(cookie);
+  return { ...fromCookie, fromCookie: fromCookie.token !== null };
+}
+
+/** `responseCookies` collects the Set-Cookie values of the answer (HTTP only). */
+export function createContext(deps: ContextDeps, credentials: Credentials, record: RequestRecord, responseCookies: string[] = [], live: LiveContext | null = null): GraphContext {
+  return new RequestContext(record, deps, credentials, responseCookies, live);
 }

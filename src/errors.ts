@@ -6,7 +6,7 @@ import { PvwaError } from './pvwa/errors.js';
  * (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_REQUEST, ...) pass through unchanged.
  */
 export const ErrorCode = {
-  /** No token, or the PVWA answered 401. */
+  /** No session (token or valid session cookie), the PVWA answered 401, or it refused a logon. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The PVWA answered 403. */
   FORBIDDEN: 'FORBIDDEN',
@@ -36,10 +36,12 @@ export function badUserInput(message: string, extensions: Record<string, unknown
   return new GraphQLError(message, { extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT } });
 }
 
-export function unauthenticated(): GraphQLError {
-  return new GraphQLError('A PVWA session token is required in the Authorization header.', {
-    extensions: { code: ErrorCode.UNAUTHENTICATED },
-  });
+/** No session: no token in Authorization and no session cookie; or a session cookie that is not valid. */
+export function unauthenticated(cookie: 'none' | 'invalid' = 'none'): GraphQLError {
+  const message = cookie === 'invalid'
+    ? 'The session cookie is invalid or has expired; log on again.'
+    : 'A PVWA session is required: a token in the Authorization header, or the session cookie of a logon.';
+  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED } });
 }
 
 /** The code for a PVWA failure. */
@@ -48,6 +50,7 @@ export function codeOfPvwaError(error: PvwaError): ErrorCode {
     case 'timeout': return ErrorCode.UPSTREAM_TIMEOUT;
     case 'unavailable': return ErrorCode.UPSTREAM_UNAVAILABLE;
     case 'bad-response': return ErrorCode.UPSTREAM_ERROR;
+    case 'refused': return ErrorCode.UNAUTHENTICATED;
     case 'status':
       switch (error.details.status) {
         case 400: return ErrorCode.BAD_USER_INPUT;

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './telemetry/logger.js';
 import { startGateway } from './http/server.js';
-import type { Simulator } from './simulator/server.js';
+import type { Simulator, SimulatorUser } from './simulator/server.js';
 
 /**
  * Reads the configuration, starts the embedded simulator when no PVWA_URL is set, starts the
@@ -18,17 +18,21 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
-  let demo: { simulator: Simulator; token: string } | undefined;
+  let demo: { simulator: Simulator; token: string; users: SimulatorUser[] } | undefined;
   if (!config.PVWA_URL) {
     if (config.NODE_ENV === 'production') {
       process.stderr.write('Invalid configuration: PVWA_URL is required when NODE_ENV=production (the embedded simulator is for development).\n');
       process.exit(1);
     }
     // Imported here only: a gateway with a real PVWA never loads the simulator.
-    const { startSimulator, DEMO_TOKEN } = await import('./simulator/server.js');
-    demo = { simulator: await startSimulator({ liveIntervalMs: config.SIMULATOR_LIVE_INTERVAL_MS || undefined }), token: DEMO_TOKEN };
+    const { startSimulator, DEMO_TOKEN, DEMO_USER, RADIUS_USER } = await import('./simulator/server.js');
+    demo = { simulator: await startSimulator({ liveIntervalMs: config.SIMULATOR_LIVE_INTERVAL_MS || undefined }), token: DEMO_TOKEN, users: [DEMO_USER, RADIUS_USER] };
     config = { ...config, PVWA_URL: demo.simulator.url };
     logger.info({ pvwaUrl: demo.simulator.url }, 'no PVWA_URL: using the embedded PVWA simulator');
+  }
+  if (config.NODE_ENV === 'production' && config.SESSION_SECRET === undefined) {
+    process.stderr.write('Invalid configuration: SESSION_SECRET is required when NODE_ENV=production (it seals session cookies and logon challenges; e.g. `openssl rand -base64 32`).\n');
+    process.exit(1);
   }
   // On the simulator, the IDE's headers editor starts with the demo token.
   const ide = demo ? { defaultHeaders: { Authorization: demo.token } } : {};
@@ -62,16 +66,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  // Only now: a signal before the handlers above would end the process at once.
+
+  // Said only once the signals are handled: whoever waits for this line may stop the process at once.
   logger.info({ url: gateway.url }, 'pta-gateway listening');
   if (config.GRAPHQL_IDE) logger.info({ url: gateway.url }, 'GraphQL IDE: open the GraphQL URL in a browser');
-
-  if (demo) printQuickStart(gateway.url, demo.simulator, demo.token, config.GRAPHQL_IDE);
-
+  if (demo) printQuickStart(gateway.url, demo.simulator, demo.token, demo.users, config.GRAPHQL_IDE);
 }
 
 /** What a newcomer needs to try the gateway on the simulator's demo data. */
-function printQuickStart(url: string, simulator: Simulator, token: string, ide: boolean): void {
+function printQuickStart(url: string, simulator: Simulator, token: string, [user, radius]: SimulatorUser[], ide: boolean): void {
   const mutation = `mutation { updateEventStatus(id: "${String(simulator.openEventId(token))}", status: CLOSED, closeReason: HANDLED, reasonText: "Checked by the SOC") { id status closeReason reasonText lastUpdateTime } }`;
   const curl = `curl -s ${url} -H 'content-type: application/json' -H 'authorization: ${token}' -d '${JSON.stringify({ query: mutation })}'`;
   process.stdout.write(
@@ -81,6 +84,7 @@ function printQuickStart(url: string, simulator: Simulator, token: string, ide: 
       `  GraphQL:    ${url}`,
       ...(ide ? [`  IDE:        ${url}   (open it in a browser; the demo token is prefilled)`] : []),
       `  Demo token: ${token}   (send it as the Authorization header)`,
+      `  Demo user:  ${user.username} / ${user.password}   (log on with the logon mutation; RADIUS: ${radius.username} / ${radius.password}, then the one-time code ${radius.codes?.[0]})`,
       '  Close an event:',
       `  ${curl}`,
       '',

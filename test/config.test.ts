@@ -24,8 +24,22 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud").'],
     [{ PVWA_CA_FILE: '/no/such/ca.pem' }, 'Invalid configuration: PVWA_CA_FILE cannot read the file /no/such/ca.pem.'],
     [{ PVWA_TLS_INSECURE: 'maybe' }, 'Invalid configuration: PVWA_TLS_INSECURE must be true or false (got "maybe").'],
+    // The secret is never repeated, even a wrong one.
+    [{ SESSION_SECRET: 'hunter2-is-too-short' }, 'Invalid configuration: SESSION_SECRET must be at least 32 random bytes, written in hex or base64 (e.g. the output of `openssl rand -base64 32`).'],
+    [{ SESSION_MAX_AGE_MS: '0' }, 'Invalid configuration: SESSION_MAX_AGE_MS must be a positive number of ms (got "0").'],
+    [{ SESSION_MAX_AGE_MS: 'a day' }, 'Invalid configuration: SESSION_MAX_AGE_MS must be a positive number of ms (got "a day").'],
+    [{ SESSION_COOKIE_SECURE: 'no' }, 'Invalid configuration: SESSION_COOKIE_SECURE must be true or false (got "no").'],
   ])('refuses %j with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
+  });
+
+  it('reads the session settings: any positive SESSION_MAX_AGE_MS, SESSION_COOKIE_SECURE, SESSION_SECRET in hex or base64', () => {
+    expect(loadConfig({})).toMatchObject({ SESSION_MAX_AGE_MS: 43_200_000, SESSION_COOKIE_SECURE: true });
+    expect(loadConfig({}).SESSION_SECRET).toBeUndefined();
+    expect(loadConfig({ SESSION_MAX_AGE_MS: '1', SESSION_COOKIE_SECURE: 'false' })).toMatchObject({ SESSION_MAX_AGE_MS: 1, SESSION_COOKIE_SECURE: false });
+    expect(loadConfig({ SESSION_MAX_AGE_MS: '2592000000' }).SESSION_MAX_AGE_MS).toBe(2_592_000_000);
+    expect(loadConfig({ SESSION_SECRET: 'ab'.repeat(32) }).SESSION_SECRET).toBeDefined();
+    expect(JSON.stringify(loadConfig({ SESSION_SECRET: Buffer.alloc(32, 1).toString('base64') }))).toContain('"SESSION_SECRET":"[redacted]"');
   });
 
   it('stops start-up with that one line and exit code 1', () => {
@@ -46,5 +60,15 @@ describe('configuration', () => {
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toBe('Invalid configuration: PVWA_URL is required when NODE_ENV=production (the embedded simulator is for development).\n');
+  });
+
+  it('refuses to start in production without SESSION_SECRET, with one line', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, NODE_ENV: 'production', PVWA_URL: 'http://127.0.0.1:1/PasswordVault', SESSION_SECRET: '', NODE_OPTIONS: '' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('Invalid configuration: SESSION_SECRET is required when NODE_ENV=production (it seals session cookies and logon challenges; e.g. `openssl rand -base64 32`).\n');
   });
 });

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import { createContext, tokenFrom, type ContextDeps, type GraphContext } from '../context.js';
+import { createContext, credentialsFrom, type ContextDeps, type GraphContext } from '../context.js';
 import type { Telemetry } from '../telemetry/record.js';
 import { header, readBody } from './body.js';
 
@@ -8,7 +8,7 @@ import { header, readBody } from './body.js';
  * The /graphql route: the HTTP request to Apollo Server and back. The request record is begun
  * here and ended when the answer closes ('close', not 'finish': an answer cut short by the client
  * or by shutdown is logged and counted too); in between only Apollo's plugin and the PVWA client
- * write to it.
+ * write to it. The resolvers' Set-Cookie values (the session cookie) are written with Apollo's answer.
  */
 export function graphqlRoute(options: {
   apollo: ApolloServer<GraphContext>;
@@ -29,6 +29,7 @@ export function graphqlRoute(options: {
     }
     const url = req.url ?? '';
     const queryAt = url.indexOf('?');
+    const responseCookies: string[] = [];
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: (req.method ?? 'GET').toUpperCase(),
@@ -36,9 +37,10 @@ export function graphqlRoute(options: {
         search: queryAt === -1 ? '' : url.slice(queryAt),
         body: read.body,
       },
-      context: async () => createContext(deps, tokenFrom(header(req, 'authorization')), record),
+      context: async () => createContext(deps, credentialsFrom(deps.sessions, header(req, 'authorization'), header(req, 'cookie')), record, responseCookies),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
+    if (responseCookies.length > 0) res.setHeader('set-cookie', responseCookies);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);

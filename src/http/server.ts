@@ -6,10 +6,12 @@ import type { Config } from '../config.js';
 import { PvwaClient } from '../pvwa/client.js';
 import type { ContextDeps } from '../context.js';
 import { LiveHub } from '../sessions/live.js';
-import { SnapshotStore } from '../sessions/snapshots.js';
+import { sessionKey, SnapshotStore } from '../sessions/snapshots.js';
+import { createSessions, guardSessionEnded, type SessionEndedListener } from '../sessions/logon.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Telemetry } from '../telemetry/record.js';
 import { sendJson } from './body.js';
+import { createCors, originMatcher } from './cors.js';
 import { graphqlRoute } from './graphql.js';
 import { createIde, IDE_ASSET_PREFIX, type IdeOptions } from './ide.js';
 import { PvwaReachability } from './readiness.js';
@@ -32,15 +34,35 @@ export interface GatewayOptions {
   logger: Logger;
   /** The GraphQL IDE's options, used when GRAPHQL_IDE is on. */
   ide?: IdeOptions;
+  /**
+   * Told when a session ends, with its token: the `logoff` mutation ('logoff'), or the PVWA
+   * answered 401 to the token ('rejected'). The hook for what is kept per session (e.g. event
+   * snapshots): drop it here. A listener that throws is logged, never fails the request.
+   */
+  onSessionEnded?: SessionEndedListener;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the gateway's HTTP server: /graphql, /healthz, /readyz and /metrics. */
-export async function startGateway({ config, logger, ide: ideOptions }: GatewayOptions): Promise<Gateway> {
+export async function startGateway({ config, logger, ide: ideOptions, onSessionEnded }: GatewayOptions): Promise<Gateway> {
   if (!config.PVWA_URL) throw new Error('PVWA_URL is required to start the gateway');
   if (config.PVWA_TLS_INSECURE) logger.warn('PVWA_TLS_INSECURE=true: the PVWA certificate is NOT verified');
   const telemetry = new Telemetry(logger, new Metrics(config.METRICS_MAX_OPERATIONS));
+  const { metrics } = telemetry;
+  // Snapshots serve reads when PVWA_SNAPSHOT_MAX_AGE_MS > 0; live events and write-through use
+  // them either way (with the default age when reads do not).
+  const snapshotReads = config.PVWA_SNAPSHOT_MAX_AGE_MS > 0;
+  const store = new SnapshotStore(
+    { maxAgeMs: snapshotReads ? config.PVWA_SNAPSHOT_MAX_AGE_MS : 60_000, overlapMs: config.PVWA_SYNC_OVERLAP_MS, maxBytes: config.PVWA_SNAPSHOT_MAX_MB * 1024 * 1024 },
+    { read: (kind, bytes) => metrics.eventRead(kind, bytes) },
+  );
+  metrics.trackSnapshots(() => store.stats);
+  // A session that ended (logoff, or a 401 to its token) leaves nothing behind.
+  const sessionEnded = guardSessionEnded((token, reason) => {
+    store.dropSession(sessionKey(token));
+    onSessionEnded?.(token, reason);
+  }, logger);
   const client = new PvwaClient(
     {
       baseUrl: config.PVWA_URL,
@@ -54,23 +76,16 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
       getRetries: config.PVWA_GET_RETRIES,
       maxRetryAfterMs: config.PVWA_RETRY_AFTER_MAX_MS,
       retryBaseMs: config.PVWA_RETRY_BASE_MS,
+      onTokenRejected: (token) => sessionEnded(token, 'rejected'),
     },
     logger,
   );
+  const sessions = createSessions(config, client, sessionEnded, logger);
   const reachability = new PvwaReachability(config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger);
   const schema = createSchema(config);
   const apollo = createApollo(config, logger, schema);
   await Promise.all([apollo.start(), reachability.start()]);
-  const { metrics } = telemetry;
-  // Snapshots serve reads when PVWA_SNAPSHOT_MAX_AGE_MS > 0; live events and write-through use
-  // them either way (with the default age when reads do not).
-  const snapshotReads = config.PVWA_SNAPSHOT_MAX_AGE_MS > 0;
-  const store = new SnapshotStore(
-    { maxAgeMs: snapshotReads ? config.PVWA_SNAPSHOT_MAX_AGE_MS : 60_000, overlapMs: config.PVWA_SYNC_OVERLAP_MS, maxBytes: config.PVWA_SNAPSHOT_MAX_MB * 1024 * 1024 },
-    { read: (kind, bytes) => metrics.eventRead(kind, bytes) },
-  );
-  metrics.trackSnapshots(() => store.stats);
-  const deps: ContextDeps = { client, logger, store, snapshotReads };
+  const deps: ContextDeps = { client, logger, sessions, store, snapshotReads };
   const hub = new LiveHub(store, client, telemetry, logger, {
     intervalMs: config.LIVE_POLL_INTERVAL_MS,
     maxFailedPolls: config.LIVE_MAX_FAILED_POLLS,
@@ -79,6 +94,8 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
   });
   const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
   const graphql = graphqlRoute({ apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES });
+  const allowsOrigin = originMatcher(config.CORS_ORIGINS);
+  const cors = createCors(allowsOrigin);
 
   let inFlight = 0;
   let stopping = false;
@@ -86,7 +103,7 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
 
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
     '/graphql': (req, res) => {
-      if (ide?.servePage(req, res)) return;
+      if (cors(req, res) || ide?.servePage(req, res)) return;
       graphql(req, res).catch((error: unknown) => {
         logger.error({ err: error }, 'request failed');
         if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
@@ -139,7 +156,8 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
     deps,
     hub,
     telemetry,
-    allowOrigin: () => true,
+    allowOrigin: allowsOrigin,
+    tokenOfRequest: (req) => sessions.fromCookie(req.headers.cookie).token,
   });
   metrics.trackLive(() => ({ sockets: websocket.sockets, ...hub.stats }));
 

@@ -4,10 +4,10 @@ import { rootCertificates } from 'node:tls';
 import got, { type Got, type RequestError, type Response } from 'got';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
-import { PvwaError, type PvwaFailure } from './errors.js';
+import { PvwaChallenge, PvwaError, type PvwaFailure } from './errors.js';
 import { parseJson, pvwaErrorFrom, UNAVAILABLE_CODES } from './failures.js';
-import { EVENTS_PATH, eventPath } from './paths.js';
-import type { EventStatusChange, PvwaEvent, PvwaEventPatch, PvwaEventQuery } from './types.js';
+import { EVENTS_PATH, eventPath, LOGOFF_PATH, logonPath } from './paths.js';
+import type { EventStatusChange, LogonAnswer, LogonRequest, PvwaEvent, PvwaEventPatch, PvwaEventQuery, PvwaLogonBody } from './types.js';
 import { eventProblem } from './validate.js';
 
 export interface PvwaClientOptions {
@@ -33,6 +33,8 @@ export interface PvwaClientOptions {
   maxRetryAfterMs: number;
   /** First backoff, in ms; doubles with each retry, with full jitter. */
   retryBaseMs: number;
+  /** Told of each token the PVWA answered 401 (the session ended upstream: expired or logged off). */
+  onTokenRejected?: (token: string) => void;
 }
 
 /** Who a call is made for: every PVWA call carries the caller's own token. */
@@ -42,6 +44,14 @@ export interface PvwaCaller {
   /** Told of each call made for this caller: the request's record, which logs and counts it. */
   observer: PvwaCallObserver;
 }
+
+/** A logon's caller: no token yet; a password never shown; the PVWA's cookies of the challenge it answers. */
+interface LogonCaller extends Omit<PvwaCaller, 'token'> {
+  token?: undefined;
+  password: string;
+  cookie?: string;
+}
+type Caller = PvwaCaller | LogonCaller;
 
 /** One finished upstream call, for logs and metrics. */
 export interface PvwaCall {
@@ -59,6 +69,8 @@ export interface PvwaApi {
   getEvents(query: PvwaEventQuery): Promise<PvwaEventList>;
   /** PATCH /API/pta/API/Events/{id} with the PVWA body for `change`: the updated event, checked. */
   updateEvent(id: string, change: EventStatusChange): Promise<PvwaEvent>;
+  /** POST /API/Auth/Logoff: ends the session of the bound token. */
+  logoff(): Promise<void>;
 }
 
 /** A list as the PVWA answered it. */
@@ -74,7 +86,7 @@ export interface PvwaCallObserver {
   upstreamCall(call: PvwaCall): void;
 }
 
-export type PvwaEndpoint = 'getEvents' | 'updateEvent';
+export type PvwaEndpoint = 'getEvents' | 'updateEvent' | 'logon' | 'logoff';
 
 /** got's per-call `context`: what the retry policy needs to know of the call. */
 interface CallContext {
@@ -94,7 +106,7 @@ export function statusPatch(change: EventStatusChange): PvwaEventPatch {
 
 export class PvwaClient {
   /** One got instance per endpoint, so a call only passes what varies: token, query, body. */
-  private readonly http: { getEvents: Got; updateEvent: Got };
+  private readonly http: Record<PvwaEndpoint, Got>;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
   private readonly listGate: LimitFunction;
 
@@ -150,6 +162,10 @@ export class PvwaClient {
         // it could not (refused or reset connection, 502/503/504), never on a timeout.
         retry: { limit: 1, methods: ['PATCH'], statusCodes: [502, 503, 504], errorCodes: ['ECONNREFUSED', 'ECONNRESET'] },
       }),
+      // Never retried: a repeated logon can count twice against the user's lockout, or spend a
+      // one-time code; a repeated logoff is pointless.
+      logon: base.extend({ method: 'POST', headers: { 'content-type': 'application/json' }, retry: { limit: 0 } }),
+      logoff: base.extend({ method: 'POST', retry: { limit: 0 } }),
     };
   }
 
@@ -158,7 +174,31 @@ export class PvwaClient {
     return {
       getEvents: (query) => this.getEvents(caller, query),
       updateEvent: (id, change) => this.updateEvent(caller, id, change),
+      logoff: async () => {
+        await this.call('logoff', caller, LOGOFF_PATH);
+      },
     };
+  }
+
+  /**
+   * POST /API/auth/{method}/Logon (no token: it makes one). The PVWA answers the token as a JSON
+   * string, or asks for another factor (ITATS542I: a challenge, with cookies to send back). A
+   * 401 or 403 is a refused logon. Never retried.
+   */
+  async logon(request: LogonRequest, caller: Omit<PvwaCaller, 'token'>): Promise<LogonAnswer> {
+    const body: PvwaLogonBody = { username: request.username, password: request.password };
+    if (request.cookies === undefined) body.concurrentSession = request.concurrentSession ?? false;
+    const logonCaller: LogonCaller = { ...caller, password: request.password, cookie: request.cookies?.join('; ') || undefined };
+    try {
+      const { body: token } = await this.call('logon', logonCaller, logonPath(request.method), JSON.stringify(body));
+      if (typeof token !== 'string' || token === '') throw new PvwaError('bad-response', 'The PVWA did not answer the logon with a session token.', { status: 200 });
+      return { token };
+    } catch (error) {
+      if (error instanceof PvwaChallenge) return { challenge: error.message, cookies: error.cookies };
+      const refused = error instanceof PvwaError && error.failure === 'status' && (error.details.status === 401 || error.details.status === 403);
+      if (!refused) throw error;
+      throw new PvwaError('refused', error.details.fromPvwa ? error.message : 'The PVWA refused the logon.', error.details);
+    }
   }
 
   /** Closes the pooled sockets. */
@@ -192,7 +232,7 @@ export class PvwaClient {
    * One upstream call: the caller's token and request id on it, the overall deadline around it
    * (queueing for a list slot included), and the answer parsed as JSON.
    */
-  private async call(endpoint: PvwaEndpoint, caller: PvwaCaller, path: string, body?: string): Promise<{ body: unknown; bytes: number }> {
+  private async call(endpoint: PvwaEndpoint, caller: Caller, path: string, body?: string): Promise<{ body: unknown; bytes: number }> {
     const started = performance.now();
     const context: CallContext = { deadlineAt: started + this.options.deadlineMs };
     // Not AbortSignal.timeout(): its timer, and the request it references, would live for the
@@ -202,6 +242,8 @@ export class PvwaClient {
     try {
       const send = () => this.send(endpoint, caller, path, body, deadline.signal, context, started);
       const response = endpoint === 'getEvents' ? await this.throughListGate(send, deadline.signal, caller, started) : await send();
+      // The answer to a Logoff means nothing.
+      if (endpoint === 'logoff') return { body: undefined, bytes: response.rawBody.length };
       const parsed = parseJson(response);
       if (parsed === undefined) {
         throw new PvwaError('bad-response', 'The PVWA answered with a body that is not JSON.', { status: response.statusCode });
@@ -217,7 +259,7 @@ export class PvwaClient {
    * PVWA_MAX_CONCURRENT_LISTS of them are fetched and held at once; the others wait their turn,
    * within their deadline. This bounds memory under load without limiting the small PATCHes.
    */
-  private throughListGate(send: () => Promise<Response<string>>, signal: AbortSignal, caller: PvwaCaller, started: number): Promise<Response<string>> {
+  private throughListGate(send: () => Promise<Response<string>>, signal: AbortSignal, caller: Caller, started: number): Promise<Response<string>> {
     return new Promise((resolve, reject) => {
       let running = false;
       // Only a call still waiting for its slot is failed here; a running one fails in send().
@@ -245,12 +287,12 @@ export class PvwaClient {
   }
 
   /** The got call itself; every failure becomes a PvwaError here and nowhere else. */
-  private async send(endpoint: PvwaEndpoint, caller: PvwaCaller, path: string, body: string | undefined, signal: AbortSignal, context: CallContext, started: number): Promise<Response<string>> {
+  private async send(endpoint: PvwaEndpoint, caller: Caller, path: string, body: string | undefined, signal: AbortSignal, context: CallContext, started: number): Promise<Response<string>> {
     let tooBig = false;
     if (this.options.insecureTls) this.logger.warn({ endpoint }, 'calling the PVWA without TLS verification');
     const request = this.http[endpoint](path, {
       body,
-      headers: { authorization: caller.token, 'x-request-id': caller.requestId },
+      headers: caller.token !== undefined ? { authorization: caller.token, 'x-request-id': caller.requestId } : { cookie: caller.cookie, 'x-request-id': caller.requestId },
       signal,
       context,
     });
@@ -268,13 +310,14 @@ export class PvwaClient {
       const attempts = 1 + ((error as RequestError).request?.retryCount ?? 0);
       const failure = tooBig
         ? new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts })
-        : pvwaErrorFrom(error, caller.token, attempts, this.logger);
+        : pvwaErrorFrom(error, caller.token ?? caller.password, attempts, this.logger);
       this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts, failure: failure.failure });
+      if (failure.details.status === 401 && caller.token !== undefined) this.options.onTokenRejected?.(caller.token);
       throw failure;
     }
   }
 
-  private report(caller: PvwaCaller, call: PvwaCall): void {
+  private report(caller: Caller, call: PvwaCall): void {
     caller.observer.upstreamCall(call);
   }
 }

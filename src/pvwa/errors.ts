@@ -10,6 +10,8 @@ export type PvwaFailure =
   | 'unavailable'
   /** The PVWA answered with a non-2xx status. */
   | 'status'
+  /** The PVWA refused a logon's credentials (401 or 403 to a Logon). */
+  | 'refused'
   /** The PVWA answered 2xx, but not with what was asked for (HTML, broken JSON, wrong shape, too big). */
   | 'bad-response';
 
@@ -31,5 +33,20 @@ export class PvwaError extends Error {
     } = {},
   ) {
     super(message);
+  }
+}
+
+/**
+ * Not a failure: the PVWA asks a logon for another factor (RADIUS), with HTTP 500 and ErrorCode
+ * ITATS542I. The message is its prompt; `cookies` (`name=value`) must go back with the answer.
+ * Made by failures.ts, turned into an answer by the client's logon, never shown as an error.
+ */
+export class PvwaChallenge extends PvwaError {
+  constructor(
+    prompt: string,
+    readonly cookies: string[],
+    details: PvwaError['details'],
+  ) {
+    super('status', prompt, details);
   }
 }

@@ -1,6 +1,6 @@
 import { HTTPError, RequestError, type Response } from 'got';
 import type { Logger } from 'pino';
-import { PvwaError } from './errors.js';
+import { PvwaChallenge, PvwaError } from './errors.js';
 import type { PvwaErrorBody } from './types.js';
 
 /**
@@ -16,6 +16,8 @@ export const UNAVAILABLE_CODES = new Set([
 /** Node's codes for a certificate that does not verify (self-signed, unknown CA, expired, wrong host). */
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/;
 const MAX_MESSAGE_LENGTH = 300;
+/** The PVWA's code for a logon that needs another factor (a RADIUS challenge), sent with HTTP 500. */
+export const LOGON_CHALLENGE_CODE = 'ITATS542I';
 
 /** The body as JSON when the PVWA said it is JSON (or said nothing); undefined otherwise. */
 export function parseJson(response: Response<unknown>): unknown {
@@ -42,6 +44,11 @@ export function pvwaErrorFrom(error: unknown, token: string, attempts: number, l
     const body = parseJson(error.response) as PvwaErrorBody | undefined;
     const pvwaErrorCode = typeof body?.ErrorCode === 'string' ? body.ErrorCode : undefined;
     const pvwaMessage = typeof body?.ErrorMessage === 'string' ? scrub(body.ErrorMessage, token) : undefined;
+    if (pvwaErrorCode === LOGON_CHALLENGE_CODE) {
+      // The challenge is tied to the cookies of this answer: only their name=value pairs go back.
+      const cookies = (error.response.headers['set-cookie'] ?? []).map((line) => line.split(';', 1)[0].trim()).filter((pair) => pair.indexOf('=') > 0);
+      return new PvwaChallenge(pvwaMessage ?? '', cookies, { status, pvwaErrorCode, fromPvwa: true, attempts });
+    }
     return new PvwaError('status', pvwaMessage ?? `The PVWA answered with HTTP ${status}.`, {
       status, pvwaErrorCode, fromPvwa: pvwaMessage !== undefined, attempts,
     });

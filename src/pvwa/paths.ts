@@ -29,3 +29,13 @@ export function eventPath(id: string): string {
   const path = EVENTS_PATH + id;
   return id.includes('.') ? path + '/' : path;
 }
+
+/** The PVWA's name of each logon method, in its Logon path. */
+const LOGON_METHODS = { CYBERARK: 'CyberArk', LDAP: 'LDAP', RADIUS: 'RADIUS', WINDOWS: 'Windows' } as const;
+
+/** POST here to log on with `method`. */
+export function logonPath(method: keyof typeof LOGON_METHODS): string {
+  return `API/auth/${LOGON_METHODS[method]}/Logon`;
+}
+
+export const LOGOFF_PATH = 'API/Auth/Logoff';

@@ -77,6 +77,33 @@ export interface EventStatusChange {
   reasonText?: string | null;
 }
 
+/**
+ * A logon in the gateway's terms (the graph's method names). The client alone builds the PVWA's
+ * path and body from it. With `cookies` it answers a challenge: the PVWA's cookies of that
+ * challenge go back with it, and the body is only `{username, password}`.
+ */
+export interface LogonRequest {
+  method: 'CYBERARK' | 'LDAP' | 'RADIUS' | 'WINDOWS';
+  username: string;
+  /** The password, or the answer to a challenge (a one-time code). */
+  password: string;
+  concurrentSession?: boolean;
+  /** `name=value` pairs from the challenge's answer. */
+  cookies?: string[];
+}
+
+/** What the PVWA answered a logon: a session token, or a challenge (RADIUS, ITATS542I). */
+export type LogonAnswer =
+  | { token: string }
+  | { challenge: string; cookies: string[] };
+
+/** Body of POST /API/auth/{method}/Logon. */
+export interface PvwaLogonBody {
+  username: string;
+  password: string;
+  concurrentSession?: boolean;
+}
+
 /** Body of PATCH /API/pta/API/Events/{id}. */
 export interface PvwaEventPatch {
   mStatus: PvwaEventStatus;

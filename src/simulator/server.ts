@@ -15,7 +15,19 @@ import { applyPatch, filterEvents, parsePatch } from './events.js';
  */
 
 export const DEMO_TOKEN = 'demo-token';
-export const DEMO_USER = { username: 'demo', password: 'demo' };
+
+/** A user of the simulator. With `codes`, a RADIUS user: each code is asked in turn after the password. */
+export interface SimulatorUser {
+  username: string;
+  password: string;
+  /** RADIUS only: the one-time codes asked in turn (each a challenge, ITATS542I). */
+  codes?: string[];
+}
+
+/** Logs on with CyberArk, LDAP or Windows. */
+export const DEMO_USER: SimulatorUser = { username: 'demo', password: 'demo' };
+/** Logs on with RADIUS: the password is answered with a challenge, the one-time code with a token. */
+export const RADIUS_USER: SimulatorUser = { username: 'radius', password: 'radius', codes: ['123456'] };
 
 type Json = Record<string, unknown>;
 
@@ -78,6 +90,9 @@ export interface SimulatorOptions {
 }
 
 const ERROR_401 = { ErrorCode: 'PASWS006E', ErrorMessage: 'The session token is missing, invalid or expired.' };
+/** The web session cookie of IIS and the load balancer's, which a RADIUS challenge is tied to. */
+const SESSION_COOKIE = 'ASP.NET_SessionId';
+const BALANCER_COOKIE = 'BIGipServerPVWA';
 const IIS_400 = '<!DOCTYPE html><html><head><title>Bad Request</title></head><body><h2>Bad Request - Invalid URL</h2><p>HTTP Error 400. The request is badly formed.</p></body></html>';
 const IIS_404 = '<!DOCTYPE html><html><head><title>404 - File or directory not found.</title></head><body><h2>404 - File or directory not found.</h2></body></html>';
 
@@ -97,6 +112,9 @@ export class Simulator {
   private readonly datasets = new Map<string, Json[]>();
   private readonly demoEvents: Json[];
   private fault: { fault: Fault; remaining: number; methods?: string[] } | null = null;
+  private readonly users = new Map<string, SimulatorUser>([[DEMO_USER.username, DEMO_USER], [RADIUS_USER.username, RADIUS_USER]]);
+  /** RADIUS challenges waiting for a code, by web session id. */
+  private readonly challenges = new Map<string, { username: string; balancer: string; codes: string[] }>();
   /** Fast mode: prepared answer bodies, by token, method, path and PATCH body. */
   private readonly prepared = new Map<string, Buffer>();
   private port = 0;
@@ -214,6 +232,11 @@ export class Simulator {
     return open === undefined ? undefined : String(open.id);
   }
 
+  /** Adds (or replaces) a user that can log on. */
+  addUser(user: SimulatorUser): void {
+    this.users.set(user.username, structuredClone(user));
+  }
+
   /** Makes the next requests fail as `fault` says. */
   setFault(fault: Fault, options: FaultOptions = {}): void {
     this.fault = { fault, remaining: options.times ?? Infinity, methods: options.methods };
@@ -313,7 +336,7 @@ export class Simulator {
     const route = lower.slice(this.basePath.length);
 
     const logon = /^\/api\/auth\/(cyberark|ldap|radius|windows)\/logon\/?$/.exec(route);
-    if (logon && method === 'POST') return this.logon(res, body);
+    if (logon && method === 'POST') return this.logon(req, res, logon[1], body);
     if (/^\/api\/auth\/logoff\/?$/.test(route) && method === 'POST') return this.logoff(req, res);
 
     const events = /^\/api\/pta\/api\/events(?:\/([^/]*))?\/?$/.exec(route);
@@ -381,16 +404,62 @@ export class Simulator {
     sendText(res, 200, prepared, 'application/json; charset=utf-8');
   }
 
-  private logon(res: ServerResponse, body: string): void {
+  /**
+   * Logon as a PVWA does it. A wrong password is 403 ITATS127E, or 401 PASWS013E for RADIUS. A RADIUS user's right password is answered 500 ITATS542I with a prompt and
+   * the web session cookies; the next POST with the one-time code and those cookies gets the
+   * token (or the next challenge); without the cookies the code is just a wrong password.
+   */
+  private logon(req: IncomingMessage, res: ServerResponse, method: string, body: string): void {
     let credentials: Json;
     try {
       credentials = JSON.parse(body) as Json;
     } catch {
       return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'The request body is not valid JSON.' });
     }
-    if (credentials?.username !== DEMO_USER.username || credentials?.password !== DEMO_USER.password) {
-      return send(res, 403, { ErrorCode: 'ITATS127E', ErrorMessage: 'Authentication failure for User [' + String(credentials?.username) + '].' });
+    const username = String(credentials?.username);
+    const refuse = () =>
+      method === 'radius'
+        ? send(res, 401, { ErrorCode: 'PASWS013E', ErrorMessage: `Authentication failure for User [${username}].` })
+        : send(res, 403, { ErrorCode: 'ITATS127E', ErrorMessage: `Authentication failure for User [${username}].` });
+    const user = this.users.get(username);
+    if (!user || (method === 'radius') !== (user.codes !== undefined)) return refuse();
+
+    if (method === 'radius') {
+      const cookies = parseCookies(req.headers.cookie);
+      const sessionId = cookies.get(SESSION_COOKIE) ?? '';
+      const pending = this.challenges.get(sessionId);
+      if (pending && pending.username === username && pending.balancer === cookies.get(BALANCER_COOKIE)) {
+        if (credentials.password !== pending.codes[0]) {
+          this.challenges.delete(sessionId);
+          return refuse();
+        }
+        pending.codes.shift();
+        if (pending.codes.length > 0) return this.challenge(res, sessionId, pending.balancer, 'Enter the next one-time code.');
+        this.challenges.delete(sessionId);
+        return this.issueToken(res);
+      }
+      if (credentials.password !== user.password) return refuse();
+      const id = randomBytes(12).toString('hex');
+      const balancer = `${randomBytes(4).readUInt32BE()}.20480.0000`;
+      this.challenges.set(id, { username, balancer, codes: [...(user.codes ?? [])] });
+      return this.challenge(res, id, balancer, 'Enter the one-time code from your authenticator app.');
     }
+    if (credentials.password !== user.password) return refuse();
+    this.issueToken(res);
+  }
+
+  /** The RADIUS challenge: HTTP 500, ITATS542I with the prompt, and the web session's cookies. */
+  private challenge(res: ServerResponse, sessionId: string, balancer: string, prompt: string): void {
+    const text = JSON.stringify({ ErrorCode: 'ITATS542I', ErrorMessage: prompt });
+    res.writeHead(500, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'set-cookie': [`${SESSION_COOKIE}=${sessionId}; path=/; HttpOnly; SameSite=Lax`, `${BALANCER_COOKIE}=${balancer}; path=/; Httponly; Secure`],
+    });
+    res.end(text);
+  }
+
+  private issueToken(res: ServerResponse): void {
     // Opaque like a self-hosted PVWA's token: base64 of "GUID;hex;hex;".
     const token = Buffer.from(`${crypto.randomUUID()};${randomBytes(32).toString('hex')};${randomBytes(16).toString('hex')};`).toString('base64');
     this.datasets.set(token, this.demoEvents);
@@ -404,6 +473,15 @@ export class Simulator {
     if (token !== DEMO_TOKEN) this.datasets.delete(token);
     send(res, 200, {});
   }
+}
+
+function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) cookies.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
+  }
+  return cookies;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -6,21 +6,30 @@ import type { PrettyStream } from 'pino-pretty';
 const loadPretty = () => createRequire(import.meta.url)('pino-pretty') as (options: object) => PrettyStream;
 
 /**
- * Where a token could sit in a log object. Redaction is configured here, once, so that no log
- * line can carry a token whatever a call site passes.
+ * Where a token, a password, a cookie or a logon challenge could sit in a log object. Redaction is
+ * configured here, once, so that no log line can carry one whatever a call site passes.
  */
 export const REDACT_PATHS = [
   'authorization',
   'token',
+  'password',
+  'cookie',
+  'challengeId',
   'headers.authorization',
   'headers.cookie',
+  'headers["set-cookie"]',
   'req.headers.authorization',
   'req.headers.cookie',
   'err.options.headers.authorization',
+  'err.options.headers.cookie',
   '*.authorization',
   '*.token',
+  '*.password',
+  '*.cookie',
+  '*.challengeId',
   '*.headers.authorization',
   '*.headers.cookie',
+  '*.headers["set-cookie"]',
 ];
 
 export function createLogger(options: { level: string; format?: 'json' | 'pretty'; destination?: DestinationStream }): Logger {

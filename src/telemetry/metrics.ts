@@ -71,7 +71,7 @@ export class Metrics {
   constructor(private readonly maxOperations: number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'pta_gateway_' });
     // Known label values start at zero, so dashboards and alerts see them before the first call.
-    for (const endpoint of ['getEvents', 'updateEvent']) {
+    for (const endpoint of ['getEvents', 'updateEvent', 'logon', 'logoff']) {
       this.retries.inc({ endpoint }, 0);
       this.timeouts.inc({ endpoint }, 0);
     }

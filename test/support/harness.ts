@@ -3,12 +3,14 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import type { IdeOptions } from '../../src/http/ide.js';
-import { startGateway, type Gateway } from '../../src/http/server.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../../src/http/server.js';
 import { DEMO_TOKEN, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
 
 export { EVENT_FIELDS } from './fields.js';
 
 const FIXTURES = new URL('../fixtures/pvwa/', import.meta.url);
+/** The gateways' SESSION_SECRET in tests (as in production, one is set), so tests can seal and open what they do. */
+export const TEST_SECRET_HEX = '6f1c2a9e4b7d3f0812ab34cd56ef7890a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
 /** A real PVWA payload from test/fixtures/pvwa (provenance in its README). */
 export function fixture<T = unknown>(name: string): T {
@@ -39,7 +41,7 @@ export interface Harness {
 
 /** The simulator and the gateway as real HTTP servers on port 0. */
 export async function startHarness(
-  options: { env?: Record<string, string>; simulator?: SimulatorOptions; logLevel?: string; ide?: IdeOptions } = {},
+  options: { env?: Record<string, string>; simulator?: SimulatorOptions; logLevel?: string; ide?: IdeOptions; onSessionEnded?: GatewayOptions['onSessionEnded'] } = {},
 ): Promise<Harness> {
   const sim = await startSimulator({ eventCount: 40, ...options.simulator });
   const chunks: string[] = [];
@@ -55,10 +57,11 @@ export async function startHarness(
     PVWA_URL: sim.url,
     PVWA_RETRY_BASE_MS: '10',
     LOG_LEVEL: options.logLevel ?? 'warn',
+    SESSION_SECRET: TEST_SECRET_HEX,
     ...options.env,
   });
   const logger = createLogger({ level: config.LOG_LEVEL, destination });
-  const gateway = await startGateway({ config, logger, ide: options.ide });
+  const gateway = await startGateway({ config, logger, ide: options.ide, onSessionEnded: options.onSessionEnded });
   const logText = () => chunks.join('');
   return {
     sim,

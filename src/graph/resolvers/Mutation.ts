@@ -3,7 +3,7 @@ import { badUserInput, ErrorCode, viewOfError, type ErrorView } from '../../erro
 import { PvwaError } from '../../pvwa/errors.js';
 import { eventIdProblem } from '../../pvwa/paths.js';
 import type { PvwaEvent } from '../../pvwa/types.js';
-import type { MutationResolvers } from '../generated/resolvers-types.js';
+import type { LogonResultResolvers, MutationResolvers } from '../generated/resolvers-types.js';
 import { checkEventId, statusChange } from '../input.js';
 
 /** One item of `updateEventStatuses`. */
@@ -63,5 +63,17 @@ export function mutationResolvers(bulk: { maxIds: number; concurrency: number })
       context.record.itemsDone(counts);
       return items;
     },
+
+    // Logon and its challenge need no session: a stale session cookie is ignored there.
+    logon: (_parent, { input }, context) => context.session.logon(input),
+
+    respondToLogonChallenge: (_parent, { challengeId, response, delivery }, context) =>
+      context.session.respondToChallenge(challengeId, response, delivery ?? 'TOKEN'),
+
+    logoff: (_parent, _args, context) => context.session.logoff(),
   };
 }
+
+export const LogonResult: LogonResultResolvers = {
+  __resolveType: (result) => ('challengeId' in result ? 'LogonChallenge' : 'LogonSuccess'),
+};

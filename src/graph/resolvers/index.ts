@@ -4,7 +4,7 @@ import { Account } from './Account.js';
 import { Audit } from './Audit.js';
 import { PageInfo, SecurityEventConnection } from './Connection.js';
 import { EventAdditionalData } from './EventAdditionalData.js';
-import { mutationResolvers } from './Mutation.js';
+import { LogonResult, mutationResolvers } from './Mutation.js';
 import { NetworkAddress, ResolvedAddress } from './NetworkAddress.js';
 import { Query } from './Query.js';
 import { SecurityEvent } from './SecurityEvent.js';
@@ -18,6 +18,7 @@ export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: 
     Query,
     Mutation: mutationResolvers({ maxIds: options.bulkMaxIds, concurrency: options.bulkConcurrency }),
     Subscription,
+    LogonResult,
     SecurityEvent,
     Audit,
     Account,

@@ -1,0 +1,173 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { badUserInput } from '../errors.js';
+import type { LogonInput, LogonResult, SessionDelivery } from '../graph/generated/resolvers-types.js';
+import type { PvwaApi, PvwaCaller, PvwaClient } from '../pvwa/client.js';
+import type { LogonAnswer, LogonRequest } from '../pvwa/types.js';
+import { clearedSessionCookie, cookieValues, SESSION_COOKIE, sessionCookie } from './cookie.js';
+import { CHALLENGE_TTL_MS, openChallenge, openSession, Sealer, sealChallenge, sealSession, SessionSecret } from './seal.js';
+
+/**
+ * Sessions for browsers and apps: logon (RADIUS challenges included) and logoff through the
+ * gateway, and the session cookie. Stateless: a cookie holds the sealed token, a challengeId the
+ * sealed challenge state, so any replica with the same SESSION_SECRET continues what another began.
+ */
+
+/** Why a session ended: the caller logged off, or the PVWA answered 401 to its token. */
+export type SessionEndReason = 'logoff' | 'rejected';
+/** Told of each session that ended, with its token: the hook for whatever is kept per session. */
+export type SessionEndedListener = (token: string, reason: SessionEndReason) => void;
+
+/** What a request's session cookie gave. */
+export interface CookieSession {
+  /** The token of the first session cookie that opened; null when none did. */
+  token: string | null;
+  /** A session cookie was sent but none opened: tampered, sealed with another secret, or too old. */
+  stale: boolean;
+}
+
+/** Where the token of a request comes from. */
+export interface Credentials extends CookieSession {
+  /** Whether `token` is the session cookie's (no Authorization header was sent). */
+  fromCookie: boolean;
+}
+
+/** What the logon mutations need, for one request. */
+export interface SessionApi {
+  logon(input: LogonInput): Promise<LogonResult>;
+  respondToChallenge(challengeId: string, response: string, delivery: SessionDelivery): Promise<LogonResult>;
+  logoff(): Promise<boolean>;
+}
+
+/** One request's side of it: who asks, the cookies to answer, the PVWA client bound to its token. */
+export interface SessionRequest {
+  caller: Omit<PvwaCaller, 'token'>;
+  credentials: Credentials;
+  /** Set-Cookie values of the response (written by the /graphql route). */
+  responseCookies: string[];
+  /** The PVWA client bound to the request's token; throws UNAUTHENTICATED when there is none. */
+  pvwa(): PvwaApi;
+}
+
+export interface SessionsOptions {
+  secret: SessionSecret;
+  maxAgeMs: number;
+  secureCookie: boolean;
+  client: PvwaClient;
+  sessionEnded: SessionEndedListener;
+}
+
+export class Sessions {
+  private readonly sealer: Sealer;
+
+  constructor(private readonly options: SessionsOptions) {
+    this.sealer = new Sealer(options.secret);
+  }
+
+  /** The session a Cookie header carries. */
+  fromCookie(header: string | undefined): CookieSession {
+    const values = cookieValues(header, SESSION_COOKIE);
+    const now = Date.now();
+    for (const value of values) {
+      const token = openSession(this.sealer, value, now, this.options.maxAgeMs);
+      if (token !== null) return { token, stale: false };
+    }
+    return { token: null, stale: values.length > 0 };
+  }
+
+  bind(request: SessionRequest): SessionApi {
+    return {
+      logon: (input) => this.logon(request, input),
+      respondToChallenge: (challengeId, response, delivery) => this.respondToChallenge(request, challengeId, response, delivery),
+      logoff: () => this.logoff(request),
+    };
+  }
+
+  private async logon(request: SessionRequest, input: LogonInput): Promise<LogonResult> {
+    requireText(input.username, 'input.username');
+    requireText(input.password, 'input.password');
+    const logon: LogonRequest = {
+      method: input.method ?? 'CYBERARK',
+      username: input.username,
+      password: input.password,
+      concurrentSession: input.concurrentSession ?? false,
+    };
+    const answer = await this.options.client.logon(logon, request.caller);
+    return this.result(request, answer, logon, input.delivery ?? 'TOKEN');
+  }
+
+  private async respondToChallenge(request: SessionRequest, challengeId: string, response: string, delivery: SessionDelivery): Promise<LogonResult> {
+    const state = openChallenge(this.sealer, challengeId, Date.now());
+    if (state === null) throw badUserInput('The logon challenge is invalid or has expired; log on again.', { argument: 'challengeId' });
+    requireText(response, 'response');
+    const logon: LogonRequest = { method: state.method, username: state.username, password: response, cookies: state.cookies };
+    const answer = await this.options.client.logon(logon, request.caller);
+    return this.result(request, answer, logon, delivery);
+  }
+
+  /** A token is delivered as asked; a challenge is sealed with what answering it needs. */
+  private result(request: SessionRequest, answer: LogonAnswer, logon: LogonRequest, delivery: SessionDelivery): LogonResult {
+    if ('challenge' in answer) {
+      const challengeId = sealChallenge(this.sealer, {
+        username: logon.username,
+        method: logon.method,
+        cookies: mergeCookies(logon.cookies ?? [], answer.cookies),
+        expiresAt: Date.now() + CHALLENGE_TTL_MS,
+      });
+      return { challengeId, message: answer.challenge };
+    }
+    const { secureCookie } = this.options;
+    if (delivery === 'COOKIE') {
+      request.responseCookies.push(sessionCookie(sealSession(this.sealer, answer.token, Date.now()), secureCookie));
+      return { delivery, token: null };
+    }
+    // A stale cookie would only be refused on the next request without Authorization.
+    if (request.credentials.stale) request.responseCookies.push(clearedSessionCookie(secureCookie));
+    return { delivery, token: answer.token };
+  }
+
+  /**
+   * Ends the session upstream. The cookie is cleared when the session was the cookie's, or the
+   * cookie was stale, even when the PVWA's Logoff fails (the failure is still answered).
+   */
+  private async logoff(request: SessionRequest): Promise<boolean> {
+    const { credentials } = request;
+    if (credentials.fromCookie || credentials.stale) request.responseCookies.push(clearedSessionCookie(this.options.secureCookie));
+    await request.pvwa().logoff();
+    if (credentials.token !== null) this.options.sessionEnded(credentials.token, 'logoff');
+    return true;
+  }
+}
+
+/** BAD_USER_INPUT for an empty credential: the PVWA is not asked (a failed logon can count against a lockout). */
+function requireText(value: string, argument: string): void {
+  if (value === '') throw badUserInput(`\`${argument}\` must not be empty.`, { argument });
+}
+
+/** The cookies to send with the next answer: the earlier ones, replaced or added to by the latest answer's. */
+function mergeCookies(earlier: string[], latest: string[]): string[] {
+  const byName = new Map<string, string>();
+  for (const pair of [...earlier, ...latest]) byName.set(pair.slice(0, pair.indexOf('=')), pair);
+  return [...byName.values()];
+}
+
+/** The gateway's sessions: SESSION_SECRET's, or in development without one, a secret of this process. */
+export function createSessions(config: Config, client: PvwaClient, sessionEnded: SessionEndedListener, logger: Logger): Sessions {
+  let secret = config.SESSION_SECRET;
+  if (secret === undefined) {
+    secret = SessionSecret.random();
+    logger.warn('SESSION_SECRET is unset: session cookies and logon challenges are sealed with a secret made for this process, which another replica or a restart cannot open');
+  }
+  return new Sessions({ secret, maxAgeMs: config.SESSION_MAX_AGE_MS, secureCookie: config.SESSION_COOKIE_SECURE, client, sessionEnded });
+}
+
+/** The listener, guarded: a failing listener is logged and never fails the request that ended the session. */
+export function guardSessionEnded(listener: SessionEndedListener | undefined, logger: Logger): SessionEndedListener {
+  return (token, reason) => {
+    try {
+      listener?.(token, reason);
+    } catch (error) {
+      logger.error({ err: error, reason }, 'a session-ended listener failed');
+    }
+  };
+}
