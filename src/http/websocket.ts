@@ -44,6 +44,10 @@ interface SocketState {
   operations: Map<string, { record: RequestRecord; subscription: boolean }>;
 }
 
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+}
+
 export interface WebSocketEndpoint {
   /** Open sockets. */
   readonly sockets: number;
@@ -66,7 +70,9 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path !== '/graphql') return refuse(socket, 404, 'Not Found');
     const origin = req.headers.origin;
-    if (origin !== undefined && !options.allowOrigin(origin)) return refuse(socket, 403, 'Forbidden: this Origin is not allowed (CORS_ORIGINS)');
+    // A page of the gateway itself (its IDE) is same-origin; any other page must be allowed.
+    const sameOrigin = origin !== undefined && req.headers.host !== undefined && /^https?:\/\/(.*)$/.exec(origin)?.[1] === req.headers.host;
+    if (origin !== undefined && !sameOrigin && !options.allowOrigin(origin)) return refuse(socket, 403, 'Forbidden: this Origin is not allowed (CORS_ORIGINS)');
     if (closing) return refuse(socket, 503, 'Service Unavailable: shutting down');
     if (wss.clients.size >= options.maxConnections) return refuse(socket, 503, 'Service Unavailable: too many WebSocket connections (LIVE_MAX_CONNECTIONS)');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
@@ -119,13 +125,14 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
       async onSubscribe(ctx, id, payload) {
         const state = stateOf(ctx);
         let document: DocumentNode;
+        // With Apollo's codes for the same failures over HTTP.
         try {
           document = parse(payload.query, { maxTokens: options.maxTokens });
         } catch (error) {
-          return [error as GraphQLError];
+          return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
         }
         const errors = validate(schema, document, [...specifiedRules, ...options.rules]);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
         const subscription = document.definitions.some((definition) => definition.kind === 'OperationDefinition' && definition.operation === 'subscription');
         if (subscription && [...state.operations.values()].filter((operation) => operation.subscription).length >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
           return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection.`, { extensions: { code: 'BAD_REQUEST' } })];

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
-import { ErrorCode, viewOfError } from '../errors.js';
+import { ErrorCode, viewOfError, type ErrorView } from '../errors.js';
 import type { SortedEvent } from '../graph/page.js';
 import type { PvwaClient } from '../pvwa/client.js';
 import { PvwaError } from '../pvwa/errors.js';
@@ -203,24 +203,25 @@ export class LiveHub {
       if (status === 401 || status === 403) {
         // The session is over: nothing of it is kept, its subscriptions and sockets end.
         this.store.dropSession(session);
-        this.end(session, view.code, view.message, status === 401 ? 4401 : 4403);
+        this.end(session, view, status === 401 ? 4401 : 4403);
       } else if (++watched.failures >= this.options.maxFailedPolls) {
         this.logger.warn({ code: view.code, failures: watched.failures }, 'live events: the PVWA failed too often; ending the session\'s subscriptions');
-        this.end(session, view.code, view.message, null);
+        this.end(session, view, null);
       }
     } finally {
       watched.polling = false;
     }
   }
 
-  private end(session: string, code: ErrorCode, message: string, closeCode: number | null): void {
+  private end(session: string, view: ErrorView, closeCode: number | null): void {
+    const { message, ...extensions } = view;
     const watched = this.sessions.get(session);
     if (!watched) return;
     const streams = [...watched.streams];
     this.stop(session);
     for (const stream of streams) {
-      stream.fail(new GraphQLError(message, { extensions: { code } }));
-      if (closeCode !== null) stream.sessionEnded(closeCode, code === ErrorCode.FORBIDDEN ? 'Forbidden: the PVWA refused this session' : 'Unauthorized: the PVWA no longer accepts this session token');
+      stream.fail(new GraphQLError(message, { extensions }));
+      if (closeCode !== null) stream.sessionEnded(closeCode, view.code === ErrorCode.FORBIDDEN ? 'Forbidden: the PVWA refused this session' : 'Unauthorized: the PVWA no longer accepts this session token');
     }
   }
 }
