@@ -13,6 +13,7 @@
  *   BENCH_ONLY=close,page         only these scenarios
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
@@ -90,7 +91,7 @@ function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
  * `mean` is the mean latency by Little's law (connections / throughput): autocannon records
  * latencies in whole milliseconds, too coarse for sub-millisecond answers; p50 and p99 are its own.
  */
-interface Run { rps: number; p50: number; p99: number; mean: number; cpuMsPerReq: number; errors: number }
+interface Run { rps: number; p50: number; p99: number; mean: number; cpuMsPerReq: number; errors: number; upstreamBytesPerReq: number }
 
 function autocannon(side: Side, connections: number, seconds: number): Run & { requests: number } {
   const argv = ['node_modules/autocannon/autocannon.js', '-j', '-c', String(connections), '-d', String(seconds), '-m', side.method];
@@ -109,15 +110,33 @@ function autocannon(side: Side, connections: number, seconds: number): Run & { r
     mean: result.requests.average > 0 ? (1000 * connections) / result.requests.average : NaN,
     requests: result.requests.total,
     cpuMsPerReq: 0,
+    upstreamBytesPerReq: NaN,
     errors: result.errors + result.non2xx + result.timeouts,
   };
 }
 
-function measure(side: Side, pid: number, connections: number, seconds: number): Run {
+/** Upstream bytes a side moves: the gateway's own counter of list bytes read, or a fixed size per request (the proxy passes the full list). */
+type UpstreamBytes = () => Promise<number>;
+
+async function measure(side: Side, pid: number, connections: number, seconds: number, upstreamBytes: UpstreamBytes): Promise<Run> {
   const before = cpuTicks(pid);
+  const bytesBefore = await upstreamBytes();
   const run = autocannon(side, connections, seconds);
   const ticks = cpuTicks(pid) - before;
-  return { ...run, cpuMsPerReq: run.requests > 0 ? (ticks * 1000) / CLK_TCK / run.requests : NaN };
+  const bytes = (await upstreamBytes()) - bytesBefore;
+  return {
+    ...run,
+    cpuMsPerReq: run.requests > 0 ? (ticks * 1000) / CLK_TCK / run.requests : NaN,
+    upstreamBytesPerReq: run.requests > 0 ? bytes / run.requests : NaN,
+  };
+}
+
+/** The gateway's upstream list bytes so far, from its own metrics (full and delta reads). */
+async function gatewayListBytes(gatewayUrl: string): Promise<number> {
+  const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) if (line.startsWith('pta_gateway_event_read_bytes_total{')) total += Number(line.split(' ').at(-1));
+  return total;
 }
 
 let stopping = false;
@@ -139,6 +158,7 @@ async function main(): Promise<void> {
   const startGatewayProcess = async (): Promise<ChildProcess> => {
     const child = await startProcess('gateway', 0, ['dist/main.js'], {
       NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(gatewayPort), HOST: '127.0.0.1',
+      SESSION_SECRET: randomBytes(32).toString('base64'),
     });
     for (let i = 0; ; i++) {
       if (await fetch(`${gatewayUrl}/readyz`).then((r) => r.ok, () => false)) return child;
@@ -157,6 +177,8 @@ async function main(): Promise<void> {
   const serverPid = (child: ChildProcess) => child.pid!;
 
   const events = createDemoEvents(2000);
+  // The proxy passes the full list on every list request: its size, once.
+  const fullListBytes = (await (await fetch(`${pvwaUrl}/API/pta/API/Events/`, { headers: { authorization: TOKEN } })).arrayBuffer()).byteLength;
   const scenarios = SCENARIOS({ events, token: TOKEN, gateway: gatewayUrl, proxy: `http://127.0.0.1:${proxyPort}` });
 
   if (SOAK) {
@@ -174,13 +196,18 @@ async function main(): Promise<void> {
     await scenario.check();
     for (const connections of [1, 64]) {
       const sides = [
-        { name: 'gateway', side: scenario.gateway, pid: serverPid(gateway), runs: [] as Run[] },
-        { name: 'proxy', side: scenario.proxy, pid: serverPid(proxy), runs: [] as Run[] },
+        { name: 'gateway', side: scenario.gateway, pid: serverPid(gateway), runs: [] as Run[], bytes: () => gatewayListBytes(gatewayUrl) },
+        // The proxy counts nothing: what it moves per list request is the full list (set below).
+        { name: 'proxy', side: scenario.proxy, pid: serverPid(proxy), runs: [] as Run[], bytes: async () => 0 },
       ];
       for (const s of sides) autocannon(s.side, connections, WARMUP_S);
       for (let rep = 0; rep < REPS; rep++) {
         const seconds = scenario.name === 'close' ? DURATION_S : LIST_DURATION_S;
-        for (const s of rep % 2 === 0 ? sides : [...sides].reverse()) s.runs.push(measure(s.side, s.pid, connections, seconds));
+        for (const s of rep % 2 === 0 ? sides : [...sides].reverse()) {
+          const run = await measure(s.side, s.pid, connections, seconds, s.bytes);
+          if (s.name === 'proxy') run.upstreamBytesPerReq = scenario.name === 'close' ? NaN : fullListBytes;
+          s.runs.push(run);
+        }
       }
       const [g, p] = sides.map((s) => ({
         rps: median(s.runs.map((r) => r.rps)),
@@ -188,11 +215,13 @@ async function main(): Promise<void> {
         p99: median(s.runs.map((r) => r.p99)),
         mean: median(s.runs.map((r) => r.mean)),
         cpuMsPerReq: median(s.runs.map((r) => r.cpuMsPerReq)),
+        upstreamBytesPerReq: median(s.runs.map((r) => r.upstreamBytesPerReq)),
         errors: s.runs.reduce((sum, r) => sum + r.errors, 0),
       }));
       const row = {
         scenario: scenario.name, connections, gateway: g, proxy: p,
         throughputRatio: g.rps / p.rps, cpuRatio: p.cpuMsPerReq / g.cpuMsPerReq, p50Ratio: g.p50 / p.p50, meanLatencyDeltaMs: g.mean - p.mean,
+        meanLatencyRatio: g.mean / p.mean,
       };
       rows.push(row);
       process.stderr.write(`${scenario.name} c=${connections}: gateway ${g.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${row.throughputRatio.toFixed(2)}, cpu ratio ${row.cpuRatio.toFixed(2)}\n`);
@@ -225,11 +254,11 @@ function render(report: Report): string {
   const lines = [
     `Run ${report.date} on ${String(report.machine.cpus)}, Node ${String(report.machine.node)}, ${report.machine.pinned ? 'servers on CPU 0, load on CPU 1' : 'unpinned'}.`,
     '',
-    '| scenario | c | gateway req/s | proxy req/s | ratio | gateway p50 / p99 ms | proxy p50 / p99 ms | gateway mean ms | proxy mean ms | gateway CPU ms/req | proxy CPU ms/req | CPU ratio |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | c | gateway req/s | proxy req/s | ratio | gateway p50 / p99 ms | proxy p50 / p99 ms | gateway mean ms | proxy mean ms | mean ratio | gateway CPU ms/req | proxy CPU ms/req | CPU ratio | upstream bytes/req gateway / proxy |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of report.rows) {
-    lines.push(`| ${r.scenario} | ${r.connections} | ${f(r.gateway.rps, 0)} | ${f(r.proxy.rps, 0)} | ${f(r.throughputRatio)} | ${r.gateway.p50} / ${r.gateway.p99} | ${r.proxy.p50} / ${r.proxy.p99} | ${f(r.gateway.mean, 3)} | ${f(r.proxy.mean, 3)} | ${f(r.gateway.cpuMsPerReq, 3)} | ${f(r.proxy.cpuMsPerReq, 3)} | ${f(r.cpuRatio)} |`);
+    lines.push(`| ${r.scenario} | ${r.connections} | ${f(r.gateway.rps, 0)} | ${f(r.proxy.rps, 0)} | ${f(r.throughputRatio)} | ${r.gateway.p50} / ${r.gateway.p99} | ${r.proxy.p50} / ${r.proxy.p99} | ${f(r.gateway.mean, 3)} | ${f(r.proxy.mean, 3)} | ${f(r.meanLatencyRatio)} | ${f(r.gateway.cpuMsPerReq, 3)} | ${f(r.proxy.cpuMsPerReq, 3)} | ${f(r.cpuRatio)} | ${f(r.gateway.upstreamBytesPerReq, 0)} / ${f(r.proxy.upstreamBytesPerReq, 0)} |`);
   }
   const gatewayRss = Object.entries(report.peakRssMb.gateway).map(([name, mb]) => `${name} ${f(mb, 1)} MB`).join(', ');
   lines.push('', `Peak RSS (VmHWM), a fresh gateway per scenario: ${gatewayRss}; proxy (whole run) ${f(report.peakRssMb.proxy, 1)} MB.`);
