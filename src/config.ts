@@ -47,6 +47,10 @@ export const CONFIG_VARIABLES = {
   PVWA_GET_RETRIES: int(0, 2).default(2).describe('Retries of a GET on connection errors, 429, 502, 503 and 504 (at most 2).'),
   PVWA_RETRY_BASE_MS: int(1, 10_000).default(100).describe('First retry backoff in ms; doubles with each retry, with full jitter.'),
   PVWA_RETRY_AFTER_MAX_MS: int(0, 60_000).default(2_000).describe('Longest `Retry-After` of a 429 that is waited for, in ms; a longer one fails the call at once.'),
+  HTTP_HEADERS_TIMEOUT_MS: int(1, 600_000).default(10_000).describe('Time a client has to send the request line and headers, in ms; then the connection is answered 408 and closed. At most `HTTP_REQUEST_TIMEOUT_MS`.'),
+  HTTP_REQUEST_TIMEOUT_MS: int(1, 600_000).default(30_000).describe('Time a client has to send the whole request (headers and body), in ms; then the connection is answered 408 and closed. The time the answer takes is not counted.'),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(65_000).describe('How long an idle keep-alive connection from a client is kept open, in ms; longer than a load balancer\'s idle timeout (60 s on most), so the gateway never closes a connection the balancer is about to reuse.'),
+  MAX_CONNECTIONS: int(1, 1_000_000).default(10_000).describe('Most client connections open at once; further connections are closed as they arrive.'),
   MAX_REQUEST_BYTES: int(1024, 64 * 1024 ** 2).default(64 * 1024).describe('Largest request body accepted by `/graphql`, in bytes; a larger one is refused with HTTP 413.'),
   MAX_QUERY_DEPTH: int(1, 100).default(10).describe('Deepest field nesting a GraphQL document may have (fragments included).'),
   MAX_QUERY_ALIASES: int(0, 1000).default(15).describe('Most aliases a GraphQL document may use.'),
@@ -103,6 +107,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}.`);
   }
   const raw = result.data;
+  // Node refuses a server whose headers timeout is longer than its request timeout.
+  if (raw.HTTP_HEADERS_TIMEOUT_MS > raw.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS (got ${raw.HTTP_HEADERS_TIMEOUT_MS} and ${raw.HTTP_REQUEST_TIMEOUT_MS}).`);
+  }
   return {
     ...raw,
     PVWA_DEADLINE_MS: raw.PVWA_DEADLINE_MS ?? 2 * raw.PVWA_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApollo } from '../apollo.js';
@@ -31,6 +31,21 @@ export interface GatewayOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The listener's own limits on clients: the time to send headers and the whole request, how long
+ * an idle keep-alive connection stays open. Node enforces the first two only when it checks its
+ * connections (every 30 s by default, so a slow client could live 30 s past them): they are
+ * checked every quarter of the shorter one, at most every second.
+ */
+export function listenerOptions(config: Config): ServerOptions {
+  return {
+    headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(Math.min(config.HTTP_HEADERS_TIMEOUT_MS, config.HTTP_REQUEST_TIMEOUT_MS) / 4))),
+  };
+}
 
 /** Starts the gateway's HTTP server: /graphql, /healthz, /readyz and /metrics. */
 export async function startGateway({ config, logger, ide: ideOptions }: GatewayOptions): Promise<Gateway> {
@@ -93,7 +108,7 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
     },
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer(listenerOptions(config), (req, res) => {
     inFlight++;
     res.once('close', () => {
       if (--inFlight === 0 && drained) drained();
@@ -106,6 +121,8 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
     if (ide && path.startsWith(IDE_ASSET_PREFIX)) return ide.serveAsset(path, req, res);
     sendJson(res, 404, { errors: [{ message: 'Not found. GraphQL is served at /graphql.' }] });
   });
+
+  server.maxConnections = config.MAX_CONNECTIONS;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
