@@ -58,6 +58,7 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
       timeoutMs: config.PVWA_TIMEOUT_MS,
       deadlineMs: config.PVWA_DEADLINE_MS,
       maxBodyBytes: config.PVWA_MAX_BODY_BYTES,
+      maxEventBytes: config.PVWA_MAX_EVENT_BYTES,
       maxSockets: config.PVWA_MAX_SOCKETS,
       maxConcurrentLists: config.PVWA_MAX_CONCURRENT_LISTS,
       ca: config.PVWA_CA_FILE?.content,

@@ -17,8 +17,10 @@ export interface PvwaClientOptions {
   timeoutMs: number;
   /** Bound on a whole call, retries and their waits included. */
   deadlineMs: number;
-  /** Largest upstream body accepted, in bytes. */
+  /** Largest event list accepted, in bytes. */
   maxBodyBytes: number;
+  /** Largest other answer accepted (one event, an error), in bytes. */
+  maxEventBytes: number;
   /** Most sockets open to the PVWA at once. */
   maxSockets: number;
   /** Extra CA certificates (PEM) trusted besides the system ones. */
@@ -246,8 +248,12 @@ export class PvwaClient {
       signal,
       context,
     });
-    request.on('downloadProgress', ({ transferred }) => {
-      if (transferred > this.options.maxBodyBytes && !tooBig) {
+    // Checked as the answer arrives: its announced length first (got reports it, with nothing
+    // transferred yet, as the headers arrive), then what was read; so an answer over the cap costs
+    // at most the cap. Only a list may be large; any other answer is one object.
+    const cap = endpoint === 'getEvents' ? this.options.maxBodyBytes : this.options.maxEventBytes;
+    request.on('downloadProgress', ({ transferred, total }) => {
+      if ((transferred > cap || (total ?? 0) > cap) && !tooBig) {
         tooBig = true;
         request.cancel();
       }
