@@ -47,7 +47,7 @@ export function codeOfPvwaError(error: PvwaError): ErrorCode {
   switch (error.failure) {
     case 'timeout': return ErrorCode.UPSTREAM_TIMEOUT;
     case 'unavailable': return ErrorCode.UPSTREAM_UNAVAILABLE;
-    case 'bad-response': return ErrorCode.UPSTREAM_ERROR;
+    case 'bad-response': case 'redirect': return ErrorCode.UPSTREAM_ERROR;
     case 'status':
       switch (error.details.status) {
         case 400: return ErrorCode.BAD_USER_INPUT;

@@ -5,7 +5,7 @@ import got, { type Got, type RequestError, type Response } from 'got';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { PvwaError, type PvwaFailure } from './errors.js';
-import { parseJson, pvwaErrorFrom, UNAVAILABLE_CODES } from './failures.js';
+import { parseJson, pvwaErrorFrom, redirectFailure, UNAVAILABLE_CODES } from './failures.js';
 import { EVENTS_PATH, eventPath } from './paths.js';
 import type { EventStatusChange, PvwaEvent, PvwaEventPatch, PvwaEventQuery } from './types.js';
 import { eventProblem } from './validate.js';
@@ -260,14 +260,18 @@ export class PvwaClient {
     });
     try {
       const response = await request;
+      const redirected = redirectFailure(response, this.logger);
+      if (redirected) throw redirected;
       this.report(caller, { endpoint, status: response.statusCode, durationMs: performance.now() - started, attempts: 1 + response.retryCount });
       return response;
     } catch (error) {
       const attempts = 1 + ((error as RequestError).request?.retryCount ?? 0);
-      const failure = tooBig
-        ? new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts })
-        : pvwaErrorFrom(error, caller.token, attempts, this.logger);
-      this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts, failure: failure.failure });
+      const failure = error instanceof PvwaError
+        ? error
+        : tooBig
+          ? new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts })
+          : pvwaErrorFrom(error, caller.token, attempts, this.logger);
+      this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts: failure.details.attempts ?? attempts, failure: failure.failure });
       throw failure;
     }
   }

@@ -10,6 +10,8 @@ export type PvwaFailure =
   | 'unavailable'
   /** The PVWA answered with a non-2xx status. */
   | 'status'
+  /** The PVWA answered with a redirect (3xx): never followed, never taken as an answer. */
+  | 'redirect'
   /** The PVWA answered 2xx, but not with what was asked for (HTML, broken JSON, wrong shape, too big). */
   | 'bad-response';
 

@@ -29,6 +29,29 @@ export function parseJson(response: Response<unknown>): unknown {
   }
 }
 
+/**
+ * A redirect (3xx) as a failure: got does not follow it (followRedirect is off) and returns it as
+ * an answer, but it is never the answer asked for: PVWA_URL points at the wrong place, or a
+ * sign-on page stands in front of the API. Null for any other status.
+ */
+export function redirectFailure(response: Response<unknown>, logger: Logger): PvwaError | null {
+  const status = response.statusCode;
+  if (status < 300 || status > 399) return null;
+  const location = response.headers.location;
+  let shown: string | undefined;
+  try {
+    // Where to, without its query (a sign-on page's query can carry anything).
+    const url = new URL(location ?? '', response.url);
+    if (location !== undefined) shown = url.origin + url.pathname;
+  } catch {
+    shown = 'unreadable';
+  }
+  logger.warn({ status, location: shown }, 'the PVWA answered with a redirect: check PVWA_URL, or a sign-on page is in front of the API');
+  return new PvwaError('redirect', 'The PVWA redirected: check PVWA_URL, or a sign-on page is in front of the API.', {
+    status, attempts: 1 + response.retryCount,
+  });
+}
+
 /** A PVWA message as safe to show: without the caller's token, and not too long. */
 function scrub(message: string, token: string): string {
   const clean = token && message.includes(token) ? message.split(token).join('[token]') : message;
