@@ -270,7 +270,7 @@ export class PvwaClient {
         ? error
         : tooBig
           ? new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts })
-          : pvwaErrorFrom(error, caller.token, attempts, this.logger);
+          : pvwaErrorFrom(error, caller.token, attempts, this.logger, caller.requestId);
       this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts: failure.details.attempts ?? attempts, failure: failure.failure });
       throw failure;
     }
