@@ -78,7 +78,12 @@ export function createApollo(config: Config, logger: Logger): ApolloServer<Graph
   const schema = makeExecutableSchema<GraphContext>({ typeDefs: loadTypeDefs(), resolvers });
   return new ApolloServer<GraphContext>({
     gateway: jitGateway(schema, { maxCompiledQueries: 1000 }),
-    formatError,
+    formatError: (formatted, error) => {
+      // A failure outside any field (serialising the answer, say) is answered HTTP 500 by Apollo
+      // itself, and no plugin hook sees it: logged here, once, with its cause.
+      if (!(error instanceof GraphQLError) && isGatewayBug(error)) logger.error({ err: error }, 'gateway bug: answered HTTP 500');
+      return formatError(formatted, error);
+    },
     includeStacktraceInErrorResponses: false,
     // Refused by our own rule (below), so the message names INTROSPECTION=true.
     introspection: true,
