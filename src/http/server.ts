@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApollo } from '../apollo.js';
 import type { Config } from '../config.js';
-import { PvwaClient } from '../pvwa/client.js';
+import { PvwaClient, pvwaTlsOptions } from '../pvwa/client.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Telemetry } from '../telemetry/record.js';
 import { sendJson } from './body.js';
@@ -69,7 +69,10 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
     },
     logger,
   );
-  const reachability = new PvwaReachability(config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger);
+  const reachability = new PvwaReachability(
+    config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger,
+    pvwaTlsOptions({ ca: config.PVWA_CA_FILE?.content, insecureTls: config.PVWA_TLS_INSECURE }),
+  );
   const apollo = createApollo(config, logger);
   await Promise.all([apollo.start(), reachability.start()]);
   const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
@@ -91,7 +94,7 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
     '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/readyz': (_req, res) => {
       if (stopping) return sendJson(res, 503, { status: 'unready', reason: 'shutting down' });
-      if (!reachability.isReachable) return sendJson(res, 503, { status: 'unready', reason: 'PVWA unreachable' });
+      if (!reachability.isReachable) return sendJson(res, 503, { status: 'unready', reason: reachability.reason ?? 'PVWA unreachable' });
       sendJson(res, 200, { status: 'ready' });
     },
     '/metrics': (_req, res) => {

@@ -77,6 +77,11 @@ interface CallContext {
   [key: string]: unknown;
 }
 
+/** How the PVWA's certificate is verified: the system CAs plus PVWA_CA_FILE, unless PVWA_TLS_INSECURE. Readiness checks the same way. */
+export function pvwaTlsOptions(options: { ca?: string; insecureTls?: boolean }): { ca?: string[]; rejectUnauthorized: boolean } {
+  return { ca: options.ca ? [...rootCertificates, options.ca] : undefined, rejectUnauthorized: !options.insecureTls };
+}
+
 /** The PVWA's PATCH body for a status change: the PVWA's field names and spelling (NOT_REAL is NOTREAL). */
 export function statusPatch(change: EventStatusChange): PvwaEventPatch {
   const patch: PvwaEventPatch = { mStatus: change.status };
@@ -100,11 +105,7 @@ export class PvwaClient {
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
     this.agents = {
       http: new HttpAgent(agentOptions),
-      https: new HttpsAgent({
-        ...agentOptions,
-        ca: options.ca ? [...rootCertificates, options.ca] : undefined,
-        rejectUnauthorized: !options.insecureTls,
-      }),
+      https: new HttpsAgent({ ...agentOptions, ...pvwaTlsOptions(options) }),
     };
     // All defaults in one place; per call only the caller's headers, the query and the body vary.
     const base = got.extend({

@@ -17,6 +17,11 @@ export const UNAVAILABLE_CODES = new Set([
 /** Node's codes for a certificate that does not verify (self-signed, unknown CA, expired, wrong host). */
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/;
 
+/** Whether an error code says the PVWA's certificate did not verify. */
+export function isTlsVerificationCode(code: string): boolean {
+  return TLS_CODES.test(code);
+}
+
 /** The body as JSON when the PVWA said it is JSON (or said nothing); undefined otherwise. */
 export function parseJson(response: Response<unknown>): unknown {
   const type = response.headers['content-type'];
@@ -128,7 +133,7 @@ export function pvwaErrorFrom(error: unknown, token: string, attempts: number, l
     if (error.name === 'TimeoutError' || error.name === 'AbortError' || error.code === 'ETIMEDOUT' || error.code === 'ERR_ABORTED') {
       return new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts });
     }
-    if (TLS_CODES.test(error.code)) {
+    if (isTlsVerificationCode(error.code)) {
       logger.error({ code: error.code }, 'the PVWA TLS certificate could not be verified (see PVWA_CA_FILE)');
       return new PvwaError('bad-response', "The PVWA's TLS certificate could not be verified.", { attempts });
     }
