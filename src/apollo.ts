@@ -8,7 +8,7 @@ import { getNamedType, GraphQLError, isIntrospectionType, type ASTVisitor, type 
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { GraphContext } from './context.js';
-import { formatError, isGatewayBug } from './errors.js';
+import { ErrorCode, formatError, isGatewayBug } from './errors.js';
 import { jitGateway } from './executor.js';
 import { resolvers } from './graph/resolvers/index.js';
 import { loadTypeDefs } from './graph/schema.js';
@@ -38,6 +38,8 @@ function gatewayPlugin(): ApolloServerPlugin<GraphContext> {
       const result = response.body.singleResult;
       const code = result.errors?.[0]?.extensions?.code;
       if (code !== undefined) record.failed(String(code));
+      // Stopped by shutdown: 503, so clients and balancers retry elsewhere.
+      if (result.errors?.some((error) => error.extensions?.code === ErrorCode.SHUTTING_DOWN)) response.http.status = 503;
       if (warnings.length > 0) result.extensions = { ...result.extensions, warnings };
     },
   };

@@ -59,7 +59,7 @@ export const CONFIG_VARIABLES = {
   MAX_QUERY_TOKENS: int(10, 1_000_000).default(2000).describe('Most lexical tokens a GraphQL document may have (bounds parsing work).'),
   INTROSPECTION: bool.optional().describe('`true` or `false`: allow schema introspection.'),
   GRAPHQL_IDE: bool.optional().describe('`true` or `false`: serve the GraphQL IDE (GraphiQL) to browsers that open `/graphql`.'),
-  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long in-flight requests may take to finish before their connections are closed, in ms.'),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long in-flight requests may take to finish, in ms; then those still waiting on the PVWA are answered `SHUTTING_DOWN` (503) and the connections closed (within one more second).'),
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(0).describe('On SIGTERM, how long to keep accepting requests while `/readyz` already answers 503, so load balancers stop sending first, in ms.'),
   READINESS_INTERVAL_MS: int(100, 3_600_000).default(5_000).describe('How often `/readyz` checks in the background that the PVWA is reachable (a TCP connection and, for https, a TLS handshake verified as PVWA calls are; no token), in ms.'),
   READINESS_TIMEOUT_MS: int(10, 60_000).default(2_000).describe('Time allowed for that check to connect (and complete the TLS handshake), in ms.'),

@@ -33,10 +33,6 @@ async function main(): Promise<void> {
   // On the simulator, the IDE's headers editor starts with the demo token.
   const ide = demo ? { defaultHeaders: { Authorization: demo.token } } : {};
   const gateway = await startGateway({ config, logger, ide });
-  logger.info({ url: gateway.url }, 'pta-gateway listening');
-  if (config.GRAPHQL_IDE) logger.info({ url: gateway.url }, 'GraphQL IDE: open the GraphQL URL in a browser');
-
-  if (demo) printQuickStart(gateway.url, demo.simulator, demo.token, config.GRAPHQL_IDE);
 
   // The one shutdown path (Apollo's own signal handler is off): the gateway stops in its order
   // (readiness off, delay while still serving, drain, close), then the simulator, then the process.
@@ -67,6 +63,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+
+  // Announced only once a signal would shut it down in order (before, SIGTERM killed it outright).
+  logger.info({ url: gateway.url }, 'pta-gateway listening');
+  if (config.GRAPHQL_IDE) logger.info({ url: gateway.url }, 'GraphQL IDE: open the GraphQL URL in a browser');
+  if (demo) printQuickStart(gateway.url, demo.simulator, demo.token, config.GRAPHQL_IDE);
 }
 
 /** What a newcomer needs to try the gateway on the simulator's demo data. */

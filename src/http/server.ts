@@ -18,7 +18,9 @@ export interface Gateway {
   /**
    * The one shutdown path, in order: /readyz answers 503 at once; requests are still served for
    * SHUTDOWN_DELAY_MS (load balancers move away); then no new connections, in-flight requests get
-   * SHUTDOWN_GRACE_MS to finish; then what is left is closed, then Apollo and the upstream pool.
+   * SHUTDOWN_GRACE_MS to finish; then the PVWA calls still under way or queued are stopped and
+   * their requests answered SHUTTING_DOWN (503); then what is left is closed, then Apollo and the
+   * upstream pool.
    */
   stop(): Promise<void>;
 }
@@ -31,6 +33,12 @@ export interface GatewayOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * At the end of the grace period, how long the requests whose PVWA calls were stopped have to
+ * write their SHUTTING_DOWN answers before the connections are closed, in ms (they take a few).
+ */
+const ANSWER_WINDOW_MS = 1000;
 
 /**
  * The listener's own limits on clients: the time to send headers and the whole request, how long
@@ -145,14 +153,22 @@ export async function startGateway({ config, logger, ide: ideOptions }: GatewayO
     if (config.SHUTDOWN_DELAY_MS > 0) await sleep(config.SHUTDOWN_DELAY_MS);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    if (inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, config.SHUTDOWN_GRACE_MS);
+    // Until no request is in flight, or `ms` have passed.
+    const drain = (ms: number) =>
+      new Promise<void>((resolve) => {
+        if (inFlight === 0) return resolve();
+        const timer = setTimeout(resolve, ms);
         drained = () => {
           clearTimeout(timer);
           resolve();
         };
       });
+    await drain(config.SHUTDOWN_GRACE_MS);
+    if (inFlight > 0) {
+      // Grace is over: requests still waiting on the PVWA, or for a list slot, are answered
+      // SHUTTING_DOWN (503) rather than cut; then what is left is closed.
+      client.stopCalls();
+      await drain(ANSWER_WINDOW_MS);
     }
     server.closeAllConnections();
     await closed;

@@ -5,7 +5,7 @@ import got, { type Got, type RequestError, type Response } from 'got';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { PvwaError, type PvwaFailure } from './errors.js';
-import { parseJson, pvwaErrorFrom, redirectFailure, UNAVAILABLE_CODES } from './failures.js';
+import { parseJson, pvwaErrorFrom, redirectFailure, shuttingDown, UNAVAILABLE_CODES } from './failures.js';
 import { EVENTS_PATH, eventPath } from './paths.js';
 import type { EventStatusChange, PvwaEvent, PvwaEventPatch, PvwaEventQuery } from './types.js';
 import { eventProblem } from './validate.js';
@@ -77,6 +77,9 @@ interface CallContext {
   [key: string]: unknown;
 }
 
+/** Why a call's signal was aborted when the gateway stops its calls (else it is the deadline). */
+const SHUTDOWN = Symbol('gateway shutting down');
+
 /** How the PVWA's certificate is verified: the system CAs plus PVWA_CA_FILE, unless PVWA_TLS_INSECURE. Readiness checks the same way. */
 export function pvwaTlsOptions(options: { ca?: string; insecureTls?: boolean }): { ca?: string[]; rejectUnauthorized: boolean } {
   return { ca: options.ca ? [...rootCertificates, options.ca] : undefined, rejectUnauthorized: !options.insecureTls };
@@ -96,6 +99,9 @@ export class PvwaClient {
   private readonly http: { getEvents: Got; updateEvent: Got };
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
   private readonly listGate: LimitFunction;
+  /** The deadline controllers of the calls under way (queued for a list slot included). */
+  private readonly calls = new Set<AbortController>();
+  private stopping = false;
 
   constructor(
     private readonly options: PvwaClientOptions,
@@ -156,6 +162,15 @@ export class PvwaClient {
     };
   }
 
+  /**
+   * Stops every call under way and refuses new ones: each fails at once as 'shutdown', so its
+   * request is answered (SHUTTING_DOWN) rather than cut when shutdown closes the connections.
+   */
+  stopCalls(): void {
+    this.stopping = true;
+    for (const call of this.calls) call.abort(SHUTDOWN);
+  }
+
   /** Closes the pooled sockets. */
   close(): void {
     this.agents.http.destroy();
@@ -193,7 +208,9 @@ export class PvwaClient {
     // Not AbortSignal.timeout(): its timer, and the request it references, would live for the
     // whole deadline after the call ended; this one is cleared as soon as the call settles.
     const deadline = new AbortController();
+    if (this.stopping) deadline.abort(SHUTDOWN);
     const deadlineTimer = setTimeout(() => deadline.abort(), this.options.deadlineMs);
+    this.calls.add(deadline);
     try {
       const send = () => this.send(endpoint, caller, path, body, deadline.signal, context, started);
       const response = endpoint === 'getEvents' ? await this.throughListGate(send, deadline.signal, caller, started) : await send();
@@ -204,6 +221,7 @@ export class PvwaClient {
       return parsed;
     } finally {
       clearTimeout(deadlineTimer);
+      this.calls.delete(deadline);
     }
   }
 
@@ -218,9 +236,11 @@ export class PvwaClient {
       // Only a call still waiting for its slot is failed here; a running one fails in send().
       const onAbort = () => {
         if (running) return;
-        this.report(caller, { endpoint: 'getEvents', status: null, durationMs: performance.now() - started, attempts: 0, failure: 'timeout' });
-        reject(new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts: 0 }));
+        const failure = signal.reason === SHUTDOWN ? shuttingDown(0) : new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts: 0 });
+        this.report(caller, { endpoint: 'getEvents', status: null, durationMs: performance.now() - started, attempts: 0, failure: failure.failure });
+        reject(failure);
       };
+      if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       this.listGate(() => {
         if (signal.aborted) return Promise.resolve(undefined);
@@ -267,11 +287,11 @@ export class PvwaClient {
       return response;
     } catch (error) {
       const attempts = 1 + ((error as RequestError).request?.retryCount ?? 0);
-      const failure = error instanceof PvwaError
-        ? error
-        : tooBig
-          ? new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts })
-          : pvwaErrorFrom(error, caller.token, attempts, this.logger, caller.requestId);
+      let failure: PvwaError;
+      if (error instanceof PvwaError) failure = error;
+      else if (signal.reason === SHUTDOWN) failure = shuttingDown(attempts);
+      else if (tooBig) failure = new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts });
+      else failure = pvwaErrorFrom(error, caller.token, attempts, this.logger, caller.requestId);
       this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts: failure.details.attempts ?? attempts, failure: failure.failure });
       throw failure;
     }

@@ -22,6 +22,11 @@ export function isTlsVerificationCode(code: string): boolean {
   return TLS_CODES.test(code);
 }
 
+/** A call stopped (or not started) because the gateway is shutting down. */
+export function shuttingDown(attempts: number): PvwaError {
+  return new PvwaError('shutdown', 'The gateway is shutting down; retry the request.', { attempts });
+}
+
 /** The body as JSON when the PVWA said it is JSON (or said nothing); undefined otherwise. */
 export function parseJson(response: Response<unknown>): unknown {
   const type = response.headers['content-type'];
