@@ -18,14 +18,16 @@ export const BASELINE_MIB = 110;
 export const BASELINE_HEAP_MIB = 40;
 /**
  * Memory held per byte of a list while it is read and mapped: got's chunks and the joined body,
- * its text, the parsed events (1.4 bytes per byte), the page. 4.9 measured (4 lists of 15.8 MB).
+ * its text, the parsed events (1.4 bytes per byte), the page. Measured over 4 lists of 15.8 MB:
+ * 3.5 with --max-old-space-size=768, up to 5.3 without a heap limit (garbage collected later).
  */
 export const LIST_FACTOR = 5;
 /** Of which in the V8 heap: the text and the parsed events. */
 export const LIST_HEAP_FACTOR = 2.5;
 /**
  * Memory held per byte of another answer (the event a PATCH returns): body, text, parsed, and the
- * GraphQL answer that echoes it (`raw`). 3.4 measured (64 answers of 1 MiB at once).
+ * GraphQL answer that echoes it (`raw`). Measured over 64 answers of 1 MiB at once: 2.1 with
+ * --max-old-space-size=768, up to 4.1 without a heap limit.
  */
 export const EVENT_FACTOR = 3.5;
 /** Of which in the V8 heap. */
