@@ -8,7 +8,7 @@ import { getNamedType, GraphQLError, isIntrospectionType, type ASTVisitor, type 
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { GraphContext } from './context.js';
-import { formatError, isGatewayBug } from './errors.js';
+import { ErrorCode, formatError, isGatewayBug } from './errors.js';
 import { jitGateway } from './executor.js';
 import { createResolvers } from './graph/resolvers/index.js';
 import { loadTypeDefs } from './graph/schema.js';
@@ -38,6 +38,8 @@ function gatewayPlugin(): ApolloServerPlugin<GraphContext> {
       const result = response.body.singleResult;
       const code = result.errors?.[0]?.extensions?.code;
       if (code !== undefined) record.failed(String(code));
+      // Stopped by shutdown: 503, so clients and balancers retry elsewhere.
+      if (result.errors?.some((error) => error.extensions?.code === ErrorCode.SHUTTING_DOWN)) response.http.status = 503;
       if (warnings.length > 0) result.extensions = { ...result.extensions, warnings };
     },
   };
@@ -100,7 +102,12 @@ export function documentRules(config: Config): ValidationRule[] {
 export function createApollo(config: Config, logger: Logger, schema: GraphQLSchema): ApolloServer<GraphContext> {
   return new ApolloServer<GraphContext>({
     gateway: jitGateway(schema, { maxCompiledQueries: 1000 }),
-    formatError,
+    formatError: (formatted, error) => {
+      // A failure outside any field (serialising the answer, say) is answered HTTP 500 by Apollo
+      // itself, and no plugin hook sees it: logged here, once, with its cause.
+      if (!(error instanceof GraphQLError) && isGatewayBug(error)) logger.error({ err: error }, 'gateway bug: answered HTTP 500');
+      return formatError(formatted, error);
+    },
     includeStacktraceInErrorResponses: false,
     // Refused by our own rule (below), so the message names INTROSPECTION=true.
     introspection: true,

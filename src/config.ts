@@ -82,8 +82,9 @@ export const CONFIG_VARIABLES = {
   PVWA_CA_FILE: readableFile.optional().describe('PEM file of extra CA certificates to trust for the PVWA (an internal CA), besides the system ones.'),
   PVWA_TLS_INSECURE: bool.default(false).describe('`true` skips TLS certificate verification of the PVWA. For labs only: logged as a warning at start-up and on every call.'),
   PVWA_MAX_SOCKETS: int(1, 10_000).default(64).describe('Most connections kept open to the PVWA (keep-alive pool).'),
-  PVWA_MAX_CONCURRENT_LISTS: int(1, 1000).default(8).describe('Most event lists fetched from the PVWA (and held in memory) at once; further list requests wait their turn within their deadline. Bounds memory: a list of 2,000 events is about 2.6 MB of JSON and several times that parsed.'),
-  PVWA_MAX_BODY_BYTES: int(1024, 1024 ** 3).default(64 * 1024 ** 2).describe('Largest PVWA answer accepted, in bytes; a larger one is `UPSTREAM_ERROR`.'),
+  PVWA_MAX_CONCURRENT_LISTS: int(1, 1000).default(4).describe('Most event lists fetched from the PVWA (and held in memory) at once; further list requests wait their turn within their deadline. Bounds memory: a list costs about 5 times its size while it is read and mapped (see Memory).'),
+  PVWA_MAX_BODY_BYTES: int(1024, 1024 ** 3).default(16 * 1024 ** 2).describe('Largest event list the PVWA may answer, in bytes (16 MiB: about 12,000 events); a larger one is `UPSTREAM_ERROR`.'),
+  PVWA_MAX_EVENT_BYTES: int(1024, 64 * 1024 ** 2).default(1024 ** 2).describe('Largest other PVWA answer (one event, e.g. the answer of a status change; an error), in bytes; a larger one is `UPSTREAM_ERROR`.'),
   PVWA_GET_RETRIES: int(0, 2).default(2).describe('Retries of a GET on connection errors, 429, 502, 503 and 504 (at most 2).'),
   PVWA_RETRY_BASE_MS: int(1, 10_000).default(100).describe('First retry backoff in ms; doubles with each retry, with full jitter.'),
   PVWA_RETRY_AFTER_MAX_MS: int(0, 60_000).default(2_000).describe('Longest `Retry-After` of a 429 that is waited for, in ms; a longer one fails the call at once.'),
@@ -97,6 +98,10 @@ export const CONFIG_VARIABLES = {
   LIVE_MAX_CONNECTIONS: int(1, 100_000).default(1_000).describe('Most WebSocket connections open at once; more are refused with HTTP 503.'),
   LIVE_KEEPALIVE_MS: int(0, 600_000).default(12_000).describe('How often each WebSocket is pinged; a socket that does not answer within this time is closed. `0`: no pings.'),
   SIMULATOR_LIVE_INTERVAL_MS: int(0, 3_600_000).default(0).describe('Embedded simulator only: add a new security event (and close an old one) every this many ms, so live events can be watched with `npm start`. `0`: off.'),
+  HTTP_HEADERS_TIMEOUT_MS: int(1, 600_000).default(10_000).describe('Time a client has to send the request line and headers, in ms; then the connection is answered 408 and closed. At most `HTTP_REQUEST_TIMEOUT_MS`.'),
+  HTTP_REQUEST_TIMEOUT_MS: int(1, 600_000).default(30_000).describe('Time a client has to send the whole request (headers and body), in ms; then the connection is answered 408 and closed. The time the answer takes is not counted.'),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(65_000).describe('How long an idle keep-alive connection from a client is kept open, in ms; longer than a load balancer\'s idle timeout (60 s on most), so the gateway never closes a connection the balancer is about to reuse.'),
+  MAX_CONNECTIONS: int(1, 1_000_000).default(10_000).describe('Most client connections open at once; further connections are closed as they arrive.'),
   MAX_REQUEST_BYTES: int(1024, 64 * 1024 ** 2).default(64 * 1024).describe('Largest request body accepted by `/graphql`, in bytes; a larger one is refused with HTTP 413.'),
   MAX_QUERY_DEPTH: int(1, 100).default(10).describe('Deepest field nesting a GraphQL document may have (fragments included).'),
   MAX_QUERY_ALIASES: int(0, 1000).default(15).describe('Most aliases a GraphQL document may use.'),
@@ -116,10 +121,10 @@ export const CONFIG_VARIABLES = {
     .default(43_200_000)
     .describe('Oldest session cookie accepted, in ms since its logon (12 hours); an older one is `UNAUTHENTICATED`.'),
   SESSION_COOKIE_SECURE: bool.default(true).describe('`false` drops the `Secure` attribute of the session cookie, for plain-http labs only.'),
-  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long in-flight requests may take to finish before their connections are closed, in ms.'),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000).describe('On SIGTERM, how long in-flight requests may take to finish, in ms; then those still waiting on the PVWA are answered `SHUTTING_DOWN` (503) and the connections closed (within one more second).'),
   SHUTDOWN_DELAY_MS: int(0, 600_000).default(0).describe('On SIGTERM, how long to keep accepting requests while `/readyz` already answers 503, so load balancers stop sending first, in ms.'),
-  READINESS_INTERVAL_MS: int(100, 3_600_000).default(5_000).describe('How often `/readyz` checks in the background that the PVWA is reachable (a TCP connection, no token), in ms.'),
-  READINESS_TIMEOUT_MS: int(10, 60_000).default(2_000).describe('Time allowed for that check to connect, in ms.'),
+  READINESS_INTERVAL_MS: int(100, 3_600_000).default(5_000).describe('How often `/readyz` checks in the background that the PVWA is reachable (a TCP connection and, for https, a TLS handshake verified as PVWA calls are; no token), in ms.'),
+  READINESS_TIMEOUT_MS: int(10, 60_000).default(2_000).describe('Time allowed for that check to connect (and complete the TLS handshake), in ms.'),
   METRICS_MAX_OPERATIONS: int(0, 10_000).default(100).describe('Most distinct GraphQL operation names used as metric labels; further names count as `other`.'),
   LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional().describe('`json` (one JSON object per line) or `pretty` (human-readable).'),
   LOG_LEVEL: z
@@ -168,6 +173,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}.`);
   }
   const raw = result.data;
+  // Node refuses a server whose headers timeout is longer than its request timeout.
+  if (raw.HTTP_HEADERS_TIMEOUT_MS > raw.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS (got ${raw.HTTP_HEADERS_TIMEOUT_MS} and ${raw.HTTP_REQUEST_TIMEOUT_MS}).`);
+  }
   return {
     ...raw,
     PVWA_DEADLINE_MS: raw.PVWA_DEADLINE_MS ?? 2 * raw.PVWA_TIMEOUT_MS,

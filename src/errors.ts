@@ -22,6 +22,8 @@ export const ErrorCode = {
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
   /** A fault of the gateway itself. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** The gateway is shutting down and stopped the request's PVWA call (HTTP 503): retry it. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -49,8 +51,9 @@ export function codeOfPvwaError(error: PvwaError): ErrorCode {
   switch (error.failure) {
     case 'timeout': return ErrorCode.UPSTREAM_TIMEOUT;
     case 'unavailable': return ErrorCode.UPSTREAM_UNAVAILABLE;
-    case 'bad-response': return ErrorCode.UPSTREAM_ERROR;
+    case 'bad-response': case 'redirect': return ErrorCode.UPSTREAM_ERROR;
     case 'refused': return ErrorCode.UNAUTHENTICATED;
+    case 'shutdown': return ErrorCode.SHUTTING_DOWN;
     case 'status':
       switch (error.details.status) {
         case 400: return ErrorCode.BAD_USER_INPUT;

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './telemetry/logger.js';
 import { startGateway } from './http/server.js';
+import { reportMemoryBudget } from './memory.js';
 import type { Simulator, SimulatorUser } from './simulator/server.js';
 
 /**
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   // On the simulator, the IDE's headers editor starts with the demo token.
   const ide = demo ? { defaultHeaders: { Authorization: demo.token } } : {};
   const gateway = await startGateway({ config, logger, ide });
+  reportMemoryBudget(config, logger);
+
   // The one shutdown path (Apollo's own signal handler is off): the gateway stops in its order
   // (readiness off, delay while still serving, drain, close), then the simulator, then the process.
   let stopping = false;

@@ -7,9 +7,11 @@ import type { SortedEvent } from './page.js';
 
 /** Something the caller should know although the request succeeded (response `extensions.warnings`). */
 export interface Warning {
-  code: 'UPSTREAM_EVENT_SKIPPED';
+  code: 'UPSTREAM_EVENT_SKIPPED' | 'UPSTREAM_VALUE_TRUNCATED';
   message: string;
   eventId?: string;
+  /** The field a value was cut in (UPSTREAM_VALUE_TRUNCATED), e.g. `additionalData.raw`. */
+  field?: string;
 }
 
 /** The events of one read: in page order, the items left out, and how the read was served. */

@@ -28,9 +28,14 @@ const UTF8_CHARSET = /charset\s*=\s*"?utf-8"?/i;
 export async function readBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<{ body: unknown } | undefined> {
   const method = req.method ?? 'GET';
   if (method === 'GET' || method === 'HEAD') return { body: undefined };
-  const tooLarge = `The request body is larger than ${maxBytes} bytes.`;
+  // Answered before the body was read: the connection is closed after the answer, so a client
+  // cannot keep it (and the unread body) open, nor send a next request after a body never read.
+  const refuseTooLarge = () => {
+    res.setHeader('connection', 'close');
+    sendRequestError(res, 413, `The request body is larger than ${maxBytes} bytes.`);
+  };
   if (Number(req.headers['content-length'] ?? 0) > maxBytes) {
-    sendRequestError(res, 413, tooLarge);
+    refuseTooLarge();
     req.resume();
     return undefined;
   }
@@ -50,8 +55,7 @@ export async function readBody(req: IncomingMessage, res: ServerResponse, maxByt
     req.once('error', reject);
   });
   if (text === undefined) {
-    res.setHeader('connection', 'close');
-    sendRequestError(res, 413, tooLarge);
+    refuseTooLarge();
     return undefined;
   }
   const type = (req.headers['content-type'] ?? '').toLowerCase();

@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApollo, createSchema, documentRules } from '../apollo.js';
 import type { Config } from '../config.js';
-import { PvwaClient } from '../pvwa/client.js';
+import { PvwaClient, pvwaTlsOptions } from '../pvwa/client.js';
 import type { ContextDeps } from '../context.js';
 import { LiveHub } from '../sessions/live.js';
 import { sessionKey, SnapshotStore } from '../sessions/snapshots.js';
@@ -24,7 +24,9 @@ export interface Gateway {
   /**
    * The one shutdown path, in order: /readyz answers 503 at once; requests are still served for
    * SHUTDOWN_DELAY_MS (load balancers move away); then no new connections, in-flight requests get
-   * SHUTDOWN_GRACE_MS to finish; then what is left is closed, then Apollo and the upstream pool.
+   * SHUTDOWN_GRACE_MS to finish; then the PVWA calls still under way or queued are stopped and
+   * their requests answered SHUTTING_DOWN (503); then what is left is closed, then Apollo and the
+   * upstream pool.
    */
   stop(): Promise<void>;
 }
@@ -43,6 +45,27 @@ export interface GatewayOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * At the end of the grace period, how long the requests whose PVWA calls were stopped have to
+ * write their SHUTTING_DOWN answers before the connections are closed, in ms (they take a few).
+ */
+const ANSWER_WINDOW_MS = 1000;
+
+/**
+ * The listener's own limits on clients: the time to send headers and the whole request, how long
+ * an idle keep-alive connection stays open. Node enforces the first two only when it checks its
+ * connections (every 30 s by default, so a slow client could live 30 s past them): they are
+ * checked every quarter of the shorter one, at most every second.
+ */
+export function listenerOptions(config: Config): ServerOptions {
+  return {
+    headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(Math.min(config.HTTP_HEADERS_TIMEOUT_MS, config.HTTP_REQUEST_TIMEOUT_MS) / 4))),
+  };
+}
 
 /** Starts the gateway's HTTP server: /graphql, /healthz, /readyz and /metrics. */
 export async function startGateway({ config, logger, ide: ideOptions, onSessionEnded }: GatewayOptions): Promise<Gateway> {
@@ -69,6 +92,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
       timeoutMs: config.PVWA_TIMEOUT_MS,
       deadlineMs: config.PVWA_DEADLINE_MS,
       maxBodyBytes: config.PVWA_MAX_BODY_BYTES,
+      maxEventBytes: config.PVWA_MAX_EVENT_BYTES,
       maxSockets: config.PVWA_MAX_SOCKETS,
       maxConcurrentLists: config.PVWA_MAX_CONCURRENT_LISTS,
       ca: config.PVWA_CA_FILE?.content,
@@ -81,7 +105,10 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     logger,
   );
   const sessions = createSessions(config, client, sessionEnded, logger);
-  const reachability = new PvwaReachability(config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger);
+  const reachability = new PvwaReachability(
+    config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger,
+    pvwaTlsOptions({ ca: config.PVWA_CA_FILE?.content, insecureTls: config.PVWA_TLS_INSECURE }),
+  );
   const schema = createSchema(config);
   const apollo = createApollo(config, logger, schema);
   await Promise.all([apollo.start(), reachability.start()]);
@@ -113,7 +140,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/readyz': (_req, res) => {
       if (stopping) return sendJson(res, 503, { status: 'unready', reason: 'shutting down' });
-      if (!reachability.isReachable) return sendJson(res, 503, { status: 'unready', reason: 'PVWA unreachable' });
+      if (!reachability.isReachable) return sendJson(res, 503, { status: 'unready', reason: reachability.reason ?? 'PVWA unreachable' });
       sendJson(res, 200, { status: 'ready' });
     },
     '/metrics': (_req, res) => {
@@ -131,7 +158,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     },
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer(listenerOptions(config), (req, res) => {
     inFlight++;
     res.once('close', () => {
       if (--inFlight === 0 && drained) drained();
@@ -145,6 +172,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     sendJson(res, 404, { errors: [{ message: 'Not found. GraphQL is served at /graphql.' }] });
   });
 
+  server.maxConnections = config.MAX_CONNECTIONS;
   const websocket = attachWebSocket({
     server,
     schema,
@@ -180,14 +208,22 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     await websocket.close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    if (inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, config.SHUTDOWN_GRACE_MS);
+    // Until no request is in flight, or `ms` have passed.
+    const drain = (ms: number) =>
+      new Promise<void>((resolve) => {
+        if (inFlight === 0) return resolve();
+        const timer = setTimeout(resolve, ms);
         drained = () => {
           clearTimeout(timer);
           resolve();
         };
       });
+    await drain(config.SHUTDOWN_GRACE_MS);
+    if (inFlight > 0) {
+      // Grace is over: requests still waiting on the PVWA, or for a list slot, are answered
+      // SHUTTING_DOWN (503) rather than cut; then what is left is closed.
+      client.stopCalls();
+      await drain(ANSWER_WINDOW_MS);
     }
     server.closeAllConnections();
     await closed;

@@ -5,7 +5,7 @@ import got, { type Got, type RequestError, type Response } from 'got';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { PvwaChallenge, PvwaError, type PvwaFailure } from './errors.js';
-import { parseJson, pvwaErrorFrom, UNAVAILABLE_CODES } from './failures.js';
+import { parseJson, pvwaErrorFrom, redirectFailure, shuttingDown, UNAVAILABLE_CODES } from './failures.js';
 import { EVENTS_PATH, eventPath, LOGOFF_PATH, logonPath } from './paths.js';
 import type { EventStatusChange, LogonAnswer, LogonRequest, PvwaEvent, PvwaEventPatch, PvwaEventQuery, PvwaLogonBody } from './types.js';
 import { eventProblem } from './validate.js';
@@ -17,8 +17,10 @@ export interface PvwaClientOptions {
   timeoutMs: number;
   /** Bound on a whole call, retries and their waits included. */
   deadlineMs: number;
-  /** Largest upstream body accepted, in bytes. */
+  /** Largest event list accepted, in bytes. */
   maxBodyBytes: number;
+  /** Largest other answer accepted (one event, an error), in bytes. */
+  maxEventBytes: number;
   /** Most sockets open to the PVWA at once. */
   maxSockets: number;
   /** Extra CA certificates (PEM) trusted besides the system ones. */
@@ -95,6 +97,14 @@ interface CallContext {
   [key: string]: unknown;
 }
 
+/** Why a call's signal was aborted when the gateway stops its calls (else it is the deadline). */
+const SHUTDOWN = Symbol('gateway shutting down');
+
+/** How the PVWA's certificate is verified: the system CAs plus PVWA_CA_FILE, unless PVWA_TLS_INSECURE. Readiness checks the same way. */
+export function pvwaTlsOptions(options: { ca?: string; insecureTls?: boolean }): { ca?: string[]; rejectUnauthorized: boolean } {
+  return { ca: options.ca ? [...rootCertificates, options.ca] : undefined, rejectUnauthorized: !options.insecureTls };
+}
+
 /** The PVWA's PATCH body for a status change: the PVWA's field names and spelling (NOT_REAL is NOTREAL). */
 export function statusPatch(change: EventStatusChange): PvwaEventPatch {
   const patch: PvwaEventPatch = { mStatus: change.status };
@@ -109,6 +119,9 @@ export class PvwaClient {
   private readonly http: Record<PvwaEndpoint, Got>;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
   private readonly listGate: LimitFunction;
+  /** The deadline controllers of the calls under way (queued for a list slot included). */
+  private readonly calls = new Set<AbortController>();
+  private stopping = false;
 
   constructor(
     private readonly options: PvwaClientOptions,
@@ -118,11 +131,7 @@ export class PvwaClient {
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
     this.agents = {
       http: new HttpAgent(agentOptions),
-      https: new HttpsAgent({
-        ...agentOptions,
-        ca: options.ca ? [...rootCertificates, options.ca] : undefined,
-        rejectUnauthorized: !options.insecureTls,
-      }),
+      https: new HttpsAgent({ ...agentOptions, ...pvwaTlsOptions(options) }),
     };
     // All defaults in one place; per call only the caller's headers, the query and the body vary.
     const base = got.extend({
@@ -178,6 +187,15 @@ export class PvwaClient {
         await this.call('logoff', caller, LOGOFF_PATH);
       },
     };
+  }
+
+  /**
+   * Stops every call under way and refuses new ones: each fails at once as 'shutdown', so its
+   * request is answered (SHUTTING_DOWN) rather than cut when shutdown closes the connections.
+   */
+  stopCalls(): void {
+    this.stopping = true;
+    for (const call of this.calls) call.abort(SHUTDOWN);
   }
 
   /**
@@ -238,7 +256,9 @@ export class PvwaClient {
     // Not AbortSignal.timeout(): its timer, and the request it references, would live for the
     // whole deadline after the call ended; this one is cleared as soon as the call settles.
     const deadline = new AbortController();
+    if (this.stopping) deadline.abort(SHUTDOWN);
     const deadlineTimer = setTimeout(() => deadline.abort(), this.options.deadlineMs);
+    this.calls.add(deadline);
     try {
       const send = () => this.send(endpoint, caller, path, body, deadline.signal, context, started);
       const response = endpoint === 'getEvents' ? await this.throughListGate(send, deadline.signal, caller, started) : await send();
@@ -251,6 +271,7 @@ export class PvwaClient {
       return { body: parsed, bytes: response.rawBody.length };
     } finally {
       clearTimeout(deadlineTimer);
+      this.calls.delete(deadline);
     }
   }
 
@@ -265,9 +286,11 @@ export class PvwaClient {
       // Only a call still waiting for its slot is failed here; a running one fails in send().
       const onAbort = () => {
         if (running) return;
-        this.report(caller, { endpoint: 'getEvents', status: null, durationMs: performance.now() - started, attempts: 0, failure: 'timeout' });
-        reject(new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts: 0 }));
+        const failure = signal.reason === SHUTDOWN ? shuttingDown(0) : new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts: 0 });
+        this.report(caller, { endpoint: 'getEvents', status: null, durationMs: performance.now() - started, attempts: 0, failure: failure.failure });
+        reject(failure);
       };
+      if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       this.listGate(() => {
         if (signal.aborted) return Promise.resolve(undefined);
@@ -296,22 +319,30 @@ export class PvwaClient {
       signal,
       context,
     });
-    request.on('downloadProgress', ({ transferred }) => {
-      if (transferred > this.options.maxBodyBytes && !tooBig) {
+    // Checked as the answer arrives: its announced length first (got reports it, with nothing
+    // transferred yet, as the headers arrive), then what was read; so an answer over the cap costs
+    // at most the cap. Only a list may be large; any other answer is one object.
+    const cap = endpoint === 'getEvents' ? this.options.maxBodyBytes : this.options.maxEventBytes;
+    request.on('downloadProgress', ({ transferred, total }) => {
+      if ((transferred > cap || (total ?? 0) > cap) && !tooBig) {
         tooBig = true;
         request.cancel();
       }
     });
     try {
       const response = await request;
+      const redirected = redirectFailure(response, this.logger);
+      if (redirected) throw redirected;
       this.report(caller, { endpoint, status: response.statusCode, durationMs: performance.now() - started, attempts: 1 + response.retryCount });
       return response;
     } catch (error) {
       const attempts = 1 + ((error as RequestError).request?.retryCount ?? 0);
-      const failure = tooBig
-        ? new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts })
-        : pvwaErrorFrom(error, caller.token ?? caller.password, attempts, this.logger);
-      this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts, failure: failure.failure });
+      let failure: PvwaError;
+      if (error instanceof PvwaError) failure = error;
+      else if (signal.reason === SHUTDOWN) failure = shuttingDown(attempts);
+      else if (tooBig) failure = new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts });
+      else failure = pvwaErrorFrom(error, caller.token ?? caller.password, attempts, this.logger, caller.requestId);
+      this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts: failure.details.attempts ?? attempts, failure: failure.failure });
       if (failure.details.status === 401 && caller.token !== undefined) this.options.onTokenRejected?.(caller.token);
       throw failure;
     }

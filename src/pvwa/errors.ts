@@ -12,8 +12,12 @@ export type PvwaFailure =
   | 'status'
   /** The PVWA refused a logon's credentials (401 or 403 to a Logon). */
   | 'refused'
+  /** The PVWA answered with a redirect (3xx): never followed, never taken as an answer. */
+  | 'redirect'
   /** The PVWA answered 2xx, but not with what was asked for (HTML, broken JSON, wrong shape, too big). */
-  | 'bad-response';
+  | 'bad-response'
+  /** The gateway is shutting down: the call was stopped before the PVWA answered, or never started. */
+  | 'shutdown';
 
 export class PvwaError extends Error {
   override readonly name = 'PvwaError';

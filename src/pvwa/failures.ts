@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { HTTPError, RequestError, type Response } from 'got';
 import type { Logger } from 'pino';
 import { PvwaChallenge, PvwaError } from './errors.js';
@@ -15,9 +16,18 @@ export const UNAVAILABLE_CODES = new Set([
 ]);
 /** Node's codes for a certificate that does not verify (self-signed, unknown CA, expired, wrong host). */
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS/;
-const MAX_MESSAGE_LENGTH = 300;
 /** The PVWA's code for a logon that needs another factor (a RADIUS challenge), sent with HTTP 500. */
 export const LOGON_CHALLENGE_CODE = 'ITATS542I';
+
+/** Whether an error code says the PVWA's certificate did not verify. */
+export function isTlsVerificationCode(code: string): boolean {
+  return TLS_CODES.test(code);
+}
+
+/** A call stopped (or not started) because the gateway is shutting down. */
+export function shuttingDown(attempts: number): PvwaError {
+  return new PvwaError('shutdown', 'The gateway is shutting down; retry the request.', { attempts });
+}
 
 /** The body as JSON when the PVWA said it is JSON (or said nothing); undefined otherwise. */
 export function parseJson(response: Response<unknown>): unknown {
@@ -31,33 +41,111 @@ export function parseJson(response: Response<unknown>): unknown {
   }
 }
 
-/** A PVWA message as safe to show: without the caller's token, and not too long. */
-function scrub(message: string, token: string): string {
-  const clean = token && message.includes(token) ? message.split(token).join('[token]') : message;
-  return clean.length > MAX_MESSAGE_LENGTH ? clean.slice(0, MAX_MESSAGE_LENGTH) + '...' : clean;
+/**
+ * A redirect (3xx) as a failure: got does not follow it (followRedirect is off) and returns it as
+ * an answer, but it is never the answer asked for: PVWA_URL points at the wrong place, or a
+ * sign-on page stands in front of the API. Null for any other status.
+ */
+export function redirectFailure(response: Response<unknown>, logger: Logger): PvwaError | null {
+  const status = response.statusCode;
+  if (status < 300 || status > 399) return null;
+  const location = response.headers.location;
+  let shown: string | undefined;
+  try {
+    // Where to, without its query (a sign-on page's query can carry anything).
+    const url = new URL(location ?? '', response.url);
+    if (location !== undefined) shown = url.origin + url.pathname;
+  } catch {
+    shown = 'unreadable';
+  }
+  logger.warn({ status, location: shown }, 'the PVWA answered with a redirect: check PVWA_URL, or a sign-on page is in front of the API');
+  return new PvwaError('redirect', 'The PVWA redirected: check PVWA_URL, or a sign-on page is in front of the API.', {
+    status, attempts: 1 + response.retryCount,
+  });
 }
 
-/** What a failed got call means, in the PVWA's terms. Anything that is not got's is rethrown. */
-export function pvwaErrorFrom(error: unknown, token: string, attempts: number, logger: Logger): PvwaError {
+/** Longest PVWA message shown to clients; a longer one is not a plain message. */
+const MAX_SHOWN_LENGTH = 200;
+/** Most of an upstream error text written to the (debug) log. */
+const MAX_LOGGED_TEXT = 8192;
+/** Tokens at least this long cannot occur in text by chance: every occurrence is one. */
+const DISTINCT_TOKEN_LENGTH = 16;
+
+const LEAKS: Array<[reason: string, pattern: RegExp]> = [
+  ['a stack frame', /\bat\s+[\w$.<>`[\]]+\s*\(|(?:^|\s)at\s+[a-z_$][\w$<>]*\.[\w$<>.]+|\bstack\s*trace\b|\bstack:|\btraceback\b|:line\s+\d+/i],
+  ['a URL', /\b[a-z][a-z0-9+.-]*:\/\//i],
+  ['a UNC path', /\\\\[^\\\s]+\\/],
+  ['a file path', /\b[a-z]:[\\/]|[\w.$-]\\[\w.$-]|(?:^|[\s'"(=:])~?\/[\w.-]+\/[\w.-]/i],
+  ['an IP address', /\b\d{1,3}(?:\.\d{1,3}){3}\b/],
+];
+/** A dotted name whose last label is a word: sql01.corp.local, System.Web, pvwa.example.com. */
+const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$/i;
+
+/**
+ * Why a PVWA message must not reach clients, or null when it may: only a single line of at most
+ * 200 characters without stack frames, paths, URLs, addresses or host names is shown, and never
+ * one that contains the caller's token (it is not patched: the gateway's own message is shown).
+ */
+export function withheldBecause(message: string, token: string): string | null {
+  if (token !== '' && message.includes(token)) return "the caller's token";
+  for (const [reason, pattern] of LEAKS) if (pattern.test(message)) return reason;
+  for (const word of message.split(/[^\w.:%-]+/)) {
+    const bare = word.replace(/^[.:-]+|[.:-]+$/g, '');
+    if (isIP(bare) || isIP(bare.replace(/%.*$/, ''))) return 'an IP address';
+    if (HOST_NAME.test(bare)) return 'a host name';
+  }
+  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(message)) return 'more than one line';
+  if (message.length > MAX_SHOWN_LENGTH) return `more than ${MAX_SHOWN_LENGTH} characters`;
+  return null;
+}
+
+/**
+ * Text with the caller's token replaced by [token], for the log. A token too short to be told
+ * from text (a one-letter token is in every other word) is replaced only where it stands alone,
+ * so the text around it is never mangled.
+ */
+export function scrubToken(text: string, token: string): string {
+  if (token === '' || !text.includes(token)) return text;
+  if (token.length >= DISTINCT_TOKEN_LENGTH) return text.split(token).join('[token]');
+  const escaped = token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g'), '[token]');
+}
+
+/**
+ * What a failed got call means, in the PVWA's terms. Anything that is not got's is rethrown.
+ * Clients get the PVWA's ErrorCode and status always, its ErrorMessage only when it is safe to
+ * show (`withheldBecause`); the whole answer goes to the debug log, token-scrubbed.
+ */
+export function pvwaErrorFrom(error: unknown, token: string, attempts: number, logger: Logger, requestId?: string): PvwaError {
   if (error instanceof HTTPError) {
     const status = error.response.statusCode;
     const body = parseJson(error.response) as PvwaErrorBody | undefined;
-    const pvwaErrorCode = typeof body?.ErrorCode === 'string' ? body.ErrorCode : undefined;
-    const pvwaMessage = typeof body?.ErrorMessage === 'string' ? scrub(body.ErrorMessage, token) : undefined;
+    const code = body?.ErrorCode;
+    const pvwaErrorCode = typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? code : undefined;
+    const message = typeof body?.ErrorMessage === 'string' ? body.ErrorMessage : undefined;
+    const withheld = message === undefined ? null : withheldBecause(message, token);
+    if (logger.isLevelEnabled('debug')) {
+      const text = String(error.response.body ?? '');
+      logger.debug({
+        requestId, status, pvwaErrorCode, messageWithheld: withheld ?? undefined,
+        upstreamText: scrubToken(text.slice(0, MAX_LOGGED_TEXT), token), upstreamTextLength: text.length,
+      }, 'PVWA error answer');
+    }
+    const shown = withheld === null ? message : undefined;
     if (pvwaErrorCode === LOGON_CHALLENGE_CODE) {
       // The challenge is tied to the cookies of this answer: only their name=value pairs go back.
       const cookies = (error.response.headers['set-cookie'] ?? []).map((line) => line.split(';', 1)[0].trim()).filter((pair) => pair.indexOf('=') > 0);
-      return new PvwaChallenge(pvwaMessage ?? '', cookies, { status, pvwaErrorCode, fromPvwa: true, attempts });
+      return new PvwaChallenge(shown ?? 'Enter the one-time code.', cookies, { status, pvwaErrorCode, fromPvwa: shown !== undefined, attempts });
     }
-    return new PvwaError('status', pvwaMessage ?? `The PVWA answered with HTTP ${status}.`, {
-      status, pvwaErrorCode, fromPvwa: pvwaMessage !== undefined, attempts,
+    return new PvwaError('status', shown ?? `The PVWA answered with HTTP ${status}.`, {
+      status, pvwaErrorCode, fromPvwa: shown !== undefined, attempts,
     });
   }
   if (error instanceof RequestError) {
     if (error.name === 'TimeoutError' || error.name === 'AbortError' || error.code === 'ETIMEDOUT' || error.code === 'ERR_ABORTED') {
       return new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts });
     }
-    if (TLS_CODES.test(error.code)) {
+    if (isTlsVerificationCode(error.code)) {
       logger.error({ code: error.code }, 'the PVWA TLS certificate could not be verified (see PVWA_CA_FILE)');
       return new PvwaError('bad-response', "The PVWA's TLS certificate could not be verified.", { attempts });
     }

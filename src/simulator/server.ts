@@ -44,7 +44,13 @@ export type Fault =
   /** 200 JSON, but not the shape asked for. */
   | { kind: 'wrong-shape' }
   /** Close the connection without an answer. */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /**
+   * 200 with one JSON event of `bytes` bytes (a long string field), streamed as the client reads
+   * it, so the simulator never holds it; `contentLength: false` sends it chunked, its length
+   * unannounced. With `together`, answers start only once that many requests wait for one.
+   */
+  | { kind: 'huge'; bytes: number; contentLength?: boolean; together?: number };
 
 export interface FaultOptions {
   /** How many requests get the fault; all from now on when absent. */
@@ -115,6 +121,8 @@ export class Simulator {
   private readonly users = new Map<string, SimulatorUser>([[DEMO_USER.username, DEMO_USER], [RADIUS_USER.username, RADIUS_USER]]);
   /** RADIUS challenges waiting for a code, by web session id. */
   private readonly challenges = new Map<string, { username: string; balancer: string; codes: string[] }>();
+  /** Huge answers waiting for the rest of their group (`together`). */
+  private readonly hugeWaiting: Array<() => void> = [];
   /** Fast mode: prepared answer bodies, by token, method, path and PATCH body. */
   private readonly prepared = new Map<string, Buffer>();
   private port = 0;
@@ -362,6 +370,11 @@ export class Simulator {
       case 'reset':
         req.socket.destroy();
         return;
+      case 'huge': {
+        this.hugeWaiting.push(() => streamHuge(res, fault.bytes, fault.contentLength ?? true));
+        if (this.hugeWaiting.length >= (fault.together ?? 1)) for (const start of this.hugeWaiting.splice(0)) start();
+        return;
+      }
     }
   }
 
@@ -491,6 +504,26 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 function sendText(res: ServerResponse, status: number, text: string | Buffer, contentType: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+const HUGE_CHUNK = Buffer.alloc(64 * 1024, 'x');
+
+/** A JSON event `bytes` long, written a chunk at a time as the client reads; stops when the client leaves. */
+function streamHuge(res: ServerResponse, bytes: number, announceLength: boolean): void {
+  const head = Buffer.from('{"id":"huge","pad":"');
+  const tail = Buffer.from('"}');
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', ...(announceLength ? { 'content-length': String(bytes) } : {}) });
+  res.write(head);
+  let left = bytes - head.length - tail.length;
+  const write = () => {
+    while (left > 0 && !res.destroyed) {
+      const chunk = left >= HUGE_CHUNK.length ? HUGE_CHUNK : HUGE_CHUNK.subarray(0, left);
+      left -= chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', write);
+    }
+    if (!res.destroyed) res.end(tail);
+  };
+  write();
 }
 
 /** Starts a simulator; `await sim.close()` stops it. */

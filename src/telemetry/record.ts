@@ -61,7 +61,9 @@ export class RequestRecord implements PvwaCallObserver {
   end(status: number): void {
     if (this.ended) return;
     this.ended = true;
-    if (status >= 500) this.failed('INTERNAL_SERVER_ERROR');
+    // A 500 is a failure of the gateway whatever an earlier error said (the answer failed after it).
+    if (status === 500) this.outcome = 'INTERNAL_SERVER_ERROR';
+    else if (status >= 500) this.failed('INTERNAL_SERVER_ERROR');
     else if (status >= 400) this.failed('BAD_REQUEST');
     this.telemetry.requestEnded(this, status, performance.now() - this.arrivedAt);
   }

@@ -93,14 +93,17 @@ describe('the built gateway as a process, on an external PVWA', () => {
     expect(await exited).toBe(0);
   });
 
-  it('cuts what is still running when the grace period ends, and exits 0', async () => {
+  it('answers what still waits on the PVWA when the grace period ends with SHUTTING_DOWN (503), not a reset, and exits 0', async () => {
     const { child, url, exited, logged } = await startProcess({ PVWA_URL: sim.url, SHUTDOWN_GRACE_MS: '300', PVWA_TIMEOUT_MS: '20000' });
     sim.setFault({ kind: 'delay', ms: 10_000 }, { times: 1 });
-    const inFlight = post(url).then((r) => r.status, () => 'cut');
+    const inFlight = post(url).then(async (r) => ({ status: r.status, body: await r.json() }), () => 'cut');
     await sim.received(1, (r) => r.method === 'GET');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(await inFlight).toBe('cut');
+    expect(await inFlight).toEqual({
+      status: 503,
+      body: { data: null, errors: [{ message: 'The gateway is shutting down; retry the request.', locations: [{ line: 1, column: 3 }], path: ['securityEvents'], extensions: { code: 'SHUTTING_DOWN' } }] },
+    });
     await expect(logged('stopped')).resolves.toMatchObject({ signal: 'SIGTERM' });
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { CONFIG_VARIABLES, configTable, loadConfig } from '../../src/config.js';
+import { memoryBudget } from '../../src/memory.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
@@ -13,6 +14,12 @@ const manifests = parseAllDocuments(read('deploy/kubernetes.yaml')).map((doc) =>
 });
 const byKind = (kind: string) => manifests.find((m) => m.kind === kind)!;
 const dockerfile = read('Dockerfile');
+/** A Kubernetes quantity (Mi, Gi) in MiB. */
+const mebibytes = (quantity: string) => {
+  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  if (!match) throw new Error(`unexpected quantity ${quantity}`);
+  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+};
 
 describe('deployment files match the code', () => {
   let h: Harness;
@@ -41,7 +48,7 @@ describe('deployment files match the code', () => {
     expect(byKind('Service').spec.ports[0].targetPort).toBe('http');
     expect(container.resources.requests.cpu).toBeDefined();
     expect(container.resources.requests.memory).toBeDefined();
-    for (const { name } of container.env as Doc[]) expect(Object.keys(CONFIG_VARIABLES)).toContain(name);
+    for (const { name } of container.env as Doc[]) expect([...Object.keys(CONFIG_VARIABLES), 'NODE_OPTIONS']).toContain(name);
   });
 
   it('probes endpoints the gateway serves: liveness /healthz, readiness /readyz', async () => {
@@ -55,10 +62,28 @@ describe('deployment files match the code', () => {
     expect(dockerfile).toContain("/healthz')");
   });
 
-  it('gives shutdown enough time: terminationGracePeriodSeconds exceeds delay plus grace', () => {
+  it('gives shutdown enough time: terminationGracePeriodSeconds exceeds delay plus grace plus the answer window', () => {
     const spec = byKind('Deployment').spec.template.spec;
     const env = Object.fromEntries((spec.containers[0].env as Doc[]).map((e) => [e.name, e.value]));
-    expect(spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(env.SHUTDOWN_DELAY_MS) + Number(env.SHUTDOWN_GRACE_MS));
+    expect(spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(env.SHUTDOWN_DELAY_MS) + Number(env.SHUTDOWN_GRACE_MS) + 1000);
+  });
+
+  it('sizes the pod from the memory arithmetic of its configuration: limit and heap cover the worst case with margin', () => {
+    const container = byKind('Deployment').spec.template.spec.containers[0];
+    const env: Record<string, string> = Object.fromEntries((container.env as Doc[]).map((e) => [e.name, e.value]));
+    const budget = memoryBudget(loadConfig(env));
+    const limitMiB = mebibytes(container.resources.limits.memory);
+    const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS)?.[1]);
+    // The worst case plus a fifth, in the pod; the heap's worst plus a fifth for the collector.
+    expect(limitMiB).toBeGreaterThanOrEqual(budget.totalMiB * 1.2);
+    expect(heapMiB).toBeGreaterThanOrEqual(budget.heapMiB * 1.2);
+    // A full heap and everything outside it still fit under the limit.
+    expect(heapMiB + (budget.totalMiB - budget.heapMiB)).toBeLessThanOrEqual(limitMiB);
+    expect(mebibytes(container.resources.requests.memory)).toBeLessThanOrEqual(limitMiB);
+    // The comments and the README say the same numbers.
+    expect(read('deploy/kubernetes.yaml')).toContain(`worst case of the default limits is ${budget.totalMiB} MiB`);
+    expect(read('deploy/kubernetes.yaml')).toContain(`holds at most ${budget.heapMiB} MiB`);
+    expect(read('README.md')).toContain(`| **total** | | **${budget.totalMiB}** | **${budget.heapMiB}** |`);
   });
 
   it('builds a production image: multi-stage, production dependencies only, non-root, NODE_ENV=production', () => {
@@ -82,7 +107,7 @@ describe('README', () => {
   });
 
   it('documents every error code the gateway produces', () => {
-    for (const code of ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_ERROR', 'INTERNAL_SERVER_ERROR']) {
+    for (const code of ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_ERROR', 'INTERNAL_SERVER_ERROR', 'SHUTTING_DOWN']) {
       expect(readme).toContain(`| \`${code}\` |`);
     }
   });

@@ -1,15 +1,16 @@
 import type { EventAdditionalDataResolvers } from '../generated/resolvers-types.js';
 import { str, strList, toBoolean, toInt, toMitigationAction } from '../map.js';
+import { passThrough } from '../passthrough.js';
 
-// The parent is `additionalData` as the PVWA sent it: free keys, some snake_case.
+// The parent is `additionalData` as the PVWA sent it (free keys, some snake_case), with its event's id.
 export const EventAdditionalData: EventAdditionalDataResolvers = {
-  mitigationAction: (data) => toMitigationAction(data.mitigationAction),
-  sessionIsLive: (data) => toBoolean(data.sessionIsLive),
-  matchPatterns: (data) => str(data.matchPatterns),
-  sessionIds: (data) => strList(data.sessionIDs),
-  station: (data) => str(data.station),
-  reason: (data) => str(data.reason),
-  vaultUser: (data) => str(data.vault_user),
-  aggregationCount: (data) => toInt(data.aggregation_count),
-  raw: (data) => data,
+  mitigationAction: ({ data }) => toMitigationAction(data.mitigationAction),
+  sessionIsLive: ({ data }) => toBoolean(data.sessionIsLive),
+  matchPatterns: ({ data }) => str(data.matchPatterns),
+  sessionIds: ({ data }) => strList(data.sessionIDs),
+  station: ({ data }) => str(data.station),
+  reason: ({ data }) => str(data.reason),
+  vaultUser: ({ data }) => str(data.vault_user),
+  aggregationCount: ({ data }) => toInt(data.aggregation_count),
+  raw: ({ eventId, data }, _args, context) => passThrough(data, { eventId, field: 'additionalData.raw' }, context),
 };

@@ -11,5 +11,5 @@ export const SecurityEvent: SecurityEventResolvers = {
   closeReason: (event) => toCloseReason(event.closeReason),
   reasonText: (event) => str(event.reasonText),
   audits: (event) => (Array.isArray(event.audits) ? (event.audits as PvwaAudit[]) : []),
-  additionalData: (event) => obj(event.additionalData) ?? {},
+  additionalData: (event) => ({ eventId: event.id, data: obj(event.additionalData) ?? {} }),
 };
