@@ -100,7 +100,17 @@ class Snapshot {
     const old = this.held.get(id);
     this.bytes += held.bytes - (old?.bytes ?? 0);
     this.held.set(id, held);
-    this.sorted = null;
+    if (this.sorted === null) return;
+    // A delta re-sends the events inside its overlap, mostly unchanged: when the sort key did not
+    // move, the new copy takes the old one's place (in a copy of the array: pages already handed
+    // out keep theirs) instead of sorting the whole snapshot again.
+    const at = old && old.entry.time === held.entry.time ? indexOf(this.sorted, old.entry) : -1;
+    if (at === -1) {
+      this.sorted = null;
+      return;
+    }
+    this.sorted = this.sorted.slice();
+    this.sorted[at] = held.entry;
   }
 
   remove(id: string): void {
@@ -298,6 +308,20 @@ export class SnapshotStore {
       if (snapshot.lastUsed < limit && !snapshot.running) this.drop(key, snapshot);
     }
   }
+}
+
+/** Where `entry` sits in `sorted` (page order), by binary search on its sort key; -1 when absent. */
+function indexOf(sorted: readonly SortedEvent[], entry: SortedEvent): number {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const order = compareEvents(sorted[mid], entry);
+    if (order === 0) return sorted[mid] === entry ? mid : -1;
+    if (order < 0) low = mid + 1;
+    else high = mid - 1;
+  }
+  return -1;
 }
 
 /** What a GET's entries changed in a snapshot, compared with what it held before. */

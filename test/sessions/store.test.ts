@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { PvwaEventList } from '../../src/pvwa/client.js';
+import type { PvwaEventQuery } from '../../src/pvwa/types.js';
+import { SnapshotStore, type SnapshotChange } from '../../src/sessions/snapshots.js';
+
+/** The store on its own: its upstream is a function (the client's getEvents bound to a token). */
+const event = (id: string, time: number, status = 'OPEN') => ({ id, type: 'T', score: 1, createTime: time, lastUpdateTime: time, mStatus: status });
+const list = (...items: unknown[]): PvwaEventList => ({ items, bytes: JSON.stringify(items).length });
+
+describe('SnapshotStore', () => {
+  let store: SnapshotStore;
+  afterEach(() => store.close());
+
+  it('a delta that re-sends an event with the same time replaces it in place, order kept', async () => {
+    store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10, maxBytes: 1e9 });
+    const queries: PvwaEventQuery[] = [];
+    const answers = [list(event('c', 1_700_000_300_000), event('b', 1_700_000_200_000), event('a', 1_700_000_100_000)), list(event('c', 1_700_000_300_000, 'CLOSED'))];
+    const fetch = async (query: PvwaEventQuery) => (queries.push(query), answers.shift()!);
+    const first = await store.read('s', undefined, performance.now(), fetch);
+    const second = await store.read('s', undefined, performance.now(), fetch);
+    expect(queries).toEqual([{}, { fromUpdateDate: 1_700_000_300_000 - 10 }]);
+    expect(second.kind).toBe('delta');
+    expect(second.events.map((e) => [e.event.id, e.status])).toEqual([['c', 'CLOSED'], ['b', 'OPEN'], ['a', 'OPEN']]);
+    // The first read's page is its own: a later change does not reach into it.
+    expect(first.events.map((e) => e.status)).toEqual(['OPEN', 'OPEN', 'OPEN']);
+  });
+
+  it('tells a watcher of CREATED and UPDATED events, and its own writes, never another session of them', async () => {
+    store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10, maxBytes: 1e9 });
+    const seen: Record<string, SnapshotChange[]> = { s: [], t: [] };
+    store.watch('s', (changes) => seen.s.push(...changes));
+    store.watch('t', (changes) => seen.t.push(...changes));
+    const answers = [list(event('a', 1_700_000_100_000)), list(event('a', 1_700_000_100_000), event('b', 1_700_000_200_000)), list(event('b', 1_700_000_200_500, 'CLOSED'))];
+    const fetch = async () => answers.shift()!;
+    for (let i = 0; i < 3; i++) await store.read('s', undefined, performance.now(), fetch);
+    store.writeThrough('s', event('a', 1_700_000_100_000, 'CLOSED') as never);
+    expect(seen.s.map((c) => [c.kind, c.entry.event.id, c.entry.status])).toEqual([
+      ['CREATED', 'b', 'OPEN'],
+      ['UPDATED', 'b', 'CLOSED'],
+      ['UPDATED', 'a', 'CLOSED'],
+    ]);
+    expect(seen.t).toEqual([]);
+  });
+});
