@@ -28,6 +28,8 @@ export const IDE_ASSET_PREFIX = '/graphql/ide/';
 /**
  * The IDE page's Content-Security-Policy: nothing from another origin. GraphiQL's stylesheet embeds
  * its fonts and icons as data: URLs; the page has no inline script (its bootstrap is a file).
+ * connect-src 'self' also allows the subscriptions' WebSocket to this host (CSP3 matches ws:/wss: of
+ * the same host to 'self'; the browser test fails on the console error of a blocked socket).
  */
 export const IDE_CSP = [
   "default-src 'none'",
