@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Page, Request } from 'playwright-core';
+import type { Page, Request, WebSocket as PageSocket } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { createIde, IDE_CSP, prefersHtml } from '../../src/http/ide.js';
-import { DEMO_TOKEN } from '../../src/simulator/server.js';
+import { DEMO_TOKEN, type RecordedRequest } from '../../src/simulator/server.js';
 import { launchChromium, type Chromium } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -59,7 +59,7 @@ describe('GraphQL IDE over HTTP', () => {
     const inline = (html.match(/<script[^>]*>/g) ?? []).filter((tag) => !tag.includes(' src="') && !tag.includes('type="application/json"'));
     expect(inline).toEqual([]);
     expect(html).not.toMatch(/\/\/[a-z]/i);
-    expect(assetPaths(html)).toHaveLength(6);
+    expect(assetPaths(html)).toHaveLength(7);
   });
 
   it('serves each linked file with its content type and a long immutable cache; HEAD too', async () => {
@@ -158,15 +158,22 @@ describe('GraphQL IDE in a real browser (Chromium)', () => {
   let chromium: Chromium;
   let page: Page;
   const requests: Request[] = [];
+  /** The page's WebSockets, with the frames it sent on each. */
+  const sockets: Array<{ socket: PageSocket; sent: Array<Record<string, any>> }> = [];
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
     [h, chromium] = await Promise.all([
-      startHarness({ env: { GRAPHQL_IDE: 'true' }, ide: { defaultHeaders: { Authorization: DEMO_TOKEN } } }),
+      startHarness({ env: { GRAPHQL_IDE: 'true', LIVE_POLL_INTERVAL_MS: '200' }, ide: { defaultHeaders: { Authorization: DEMO_TOKEN } } }),
       launchChromium(),
     ]);
     chromium.context.on('request', (request) => requests.push(request));
     page = await chromium.context.newPage();
+    page.on('websocket', (socket) => {
+      const sent: Array<Record<string, any>> = [];
+      socket.on('framesent', (frame) => sent.push(JSON.parse(String(frame.payload)) as Record<string, any>));
+      sockets.push({ socket, sent });
+    });
     page.setDefaultTimeout(10_000);
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -206,10 +213,83 @@ describe('GraphQL IDE in a real browser (Chromium)', () => {
     await page.locator('.graphiql-doc-explorer', { hasText: "The security events the caller's session can see" }).waitFor();
   });
 
+  /** Resolves once the session's live poller has made one more GET: its subscription is registered. */
+  const polled = (token: string) => {
+    const isPoll = (call: RecordedRequest) => String(call.headers['x-request-id']).startsWith('live-') && call.headers.authorization === token;
+    return h.sim.received(h.sim.requests.filter(isPoll).length + 1, isPoll);
+  };
+  const detected = (id: string) => ({ id, type: 'PSMSuspiciousActivity', score: 90, createTime: Date.now(), lastUpdateTime: Date.now(), mStatus: 'OPEN' });
+  /** The result pane's JSON, once it holds a whole answer that matches `text`. */
+  async function resultShowing(text: RegExp): Promise<unknown> {
+    const result = page.locator('.result-window', { hasText: text });
+    await result.waitFor();
+    return JSON.parse((await result.innerText()).replace(/\u00a0/g, ' ')) as unknown;
+  }
+  const SUBSCRIPTION = 'subscription { securityEventChanged { kind event { id } } }';
+
+  it('runs a subscription over graphql-ws on the same host, with the headers editor\'s token, and shows the event the PVWA adds', async () => {
+    await page.goto(`${h.gateway.url}?query=${encodeURIComponent(SUBSCRIPTION)}`);
+    await page.locator('.graphiql-editor-tool .CodeMirror-code', { hasText: '"Authorization": "demo-token"' }).waitFor();
+    const registered = polled(DEMO_TOKEN);
+    await page.locator('.graphiql-execute-button').click();
+    await registered;
+    h.sim.addEvent(DEMO_TOKEN, detected('ide-live-1'));
+    expect(await resultShowing(/"ide-live-1"[^]*\}\s*\}\s*\}\s*$/)).toEqual({ data: { securityEventChanged: { kind: 'CREATED', event: { id: 'ide-live-1' } } } });
+
+    // One socket, to this host's /graphql, authenticated at connect with the token; nothing went over HTTP.
+    expect(sockets.map(({ socket }) => socket.url())).toEqual([h.gateway.url.replace(/^http/, 'ws')]);
+    const { socket, sent } = sockets[0];
+    expect(sent[0]).toEqual({ type: 'connection_init', payload: { authorization: DEMO_TOKEN } });
+    expect(sent[1]).toMatchObject({ type: 'subscribe', payload: { query: SUBSCRIPTION } });
+    expect(requests.filter((r) => r.method() === 'POST' && r.postData()?.includes('securityEventChanged'))).toEqual([]);
+
+    // The stop button ends the subscription, and the idle socket closes.
+    const closed = socket.waitForEvent('close');
+    await page.locator('.graphiql-execute-button').click();
+    await closed;
+    expect(sent.at(-1)).toEqual({ type: 'complete', id: sent[1].id });
+  });
+
+  it('connects with the Authorization the headers editor holds now, and shows a refused token\'s close code', async () => {
+    const editHeaders = async (headers: Record<string, string>) => {
+      await page.locator('.graphiql-editor-tool .CodeMirror', { hasText: 'Authorization' }).click();
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.insertText(JSON.stringify(headers));
+    };
+    h.sim.setEvents('ide-other', [detected('ide-other-0')]);
+    await editHeaders({ Authorization: 'ide-other' });
+    const registered = polled('ide-other');
+    await page.locator('.graphiql-execute-button').click();
+    await registered;
+    h.sim.addEvent('ide-other', detected('ide-other-1'));
+    expect(await resultShowing(/"ide-other-1"[^]*\}\s*\}\s*\}\s*$/)).toEqual({ data: { securityEventChanged: { kind: 'CREATED', event: { id: 'ide-other-1' } } } });
+    expect(sockets).toHaveLength(2);
+    expect(sockets[1].sent[0]).toEqual({ type: 'connection_init', payload: { authorization: 'ide-other' } });
+
+    await page.locator('.graphiql-execute-button').click();
+    await editHeaders({ Authorization: 'not-a-session' });
+    await page.locator('.graphiql-execute-button').click();
+    const refused = 'Socket closed with event 4401 Unauthorized: the PVWA did not accept the session token';
+    await page.locator('.result-window', { hasText: refused }).waitFor();
+    expect(sockets).toHaveLength(3);
+    expect(sockets[2].sent[0]).toEqual({ type: 'connection_init', payload: { authorization: 'not-a-session' } });
+
+    // Back to the demo token: a new socket with it.
+    await editHeaders({ Authorization: DEMO_TOKEN });
+    const again = polled(DEMO_TOKEN);
+    await page.locator('.graphiql-execute-button').click();
+    await again;
+    h.sim.addEvent(DEMO_TOKEN, detected('ide-live-2'));
+    expect(await resultShowing(/"ide-live-2"[^]*\}\s*\}\s*\}\s*$/)).toEqual({ data: { securityEventChanged: { kind: 'CREATED', event: { id: 'ide-live-2' } } } });
+    expect(sockets.map(({ sent }) => sent[0].payload.authorization)).toEqual([DEMO_TOKEN, 'ide-other', 'not-a-session', DEMO_TOKEN]);
+    await page.locator('.graphiql-execute-button').click();
+  });
+
   it('made every request to the gateway only, and broke no Content-Security-Policy rule', () => {
     const gateway = new URL(h.gateway.url).origin;
     expect(requests.length).toBeGreaterThan(6);
     expect(requests.map((r) => new URL(r.url()).origin).filter((origin) => origin !== gateway)).toEqual([]);
+    expect(sockets.map(({ socket }) => new URL(socket.url()).host)).toEqual(Array(sockets.length).fill(new URL(gateway).host));
     expect(consoleErrors).toEqual([]);
   });
 });
