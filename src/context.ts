@@ -27,6 +27,10 @@ export interface GraphContext {
   readonly loaders: Loaders;
   /** Warnings for the response's `extensions.warnings`. */
   warnings: Warning[];
+  /** The snapshot reads this request made (accountID and version), for the rendered-answer cache. */
+  readonly snapshotReads: SnapshotReadMark[];
+  /** The key of the caller's session (the SHA-256 of its token); null without a token. */
+  sessionId(): string | null;
   /** A change this session made through the gateway (write-through to its snapshots). */
   wroteEvent(event: PvwaEvent): void;
   /** The session's live changes that `matches` keeps (subscriptions over WebSocket only). */
@@ -54,6 +58,7 @@ export function tokenFrom(authorization: string | undefined): string | null {
  */
 class RequestContext implements GraphContext {
   readonly warnings: Warning[] = [];
+  readonly snapshotReads: SnapshotReadMark[] = [];
   private api: PvwaApi | undefined;
   private lazyLoaders: Loaders | undefined;
   private lazySession: string | undefined;
@@ -101,6 +106,10 @@ class RequestContext implements GraphContext {
     return this.live.hub.subscribe(this.sessionKey(), this.token, matches, this.live.sessionEnded);
   }
 
+  sessionId(): string | null {
+    return this.token === null ? null : this.sessionKey();
+  }
+
   /** The session's key for the snapshots: the SHA-256 of the token, computed once, when needed. */
   private sessionKey(): string {
     return (this.lazySession ??= sessionKey(this.token as string));
@@ -127,9 +136,11 @@ class RequestContext implements GraphContext {
       return {
         // One snapshot per accountID serves every other filter.
         key: (query) => query.accountID ?? '',
-        read: (query) => {
+        read: async (query) => {
           const api = this.pvwa();
-          return store.read(this.sessionKey(), query.accountID, this.record.arrivedAt, (upstream) => api.getEvents(upstream));
+          const read = await store.read(this.sessionKey(), query.accountID, this.record.arrivedAt, (upstream) => api.getEvents(upstream));
+          this.snapshotReads.push({ accountId: query.accountID, version: read.version });
+          return read;
         },
       };
     }
@@ -169,7 +180,16 @@ export function credentialsFrom(sessions: Sessions, authorization: string | unde
   return { ...fromCookie, fromCookie: fromCookie.token !== null };
 }
 
+/** A snapshot read a request made, for the rendered-answer cache. */
+export interface SnapshotReadMark {
+  accountId: string | undefined;
+  version: number;
+}
+
 /** `responseCookies` collects the Set-Cookie values of the answer (HTTP only). */
-export function createContext(deps: ContextDeps, credentials: Credentials, record: RequestRecord, responseCookies: string[] = [], live: LiveContext | null = null): GraphContext {
-  return new RequestContext(record, deps, credentials, responseCookies, live);
+export function createContext(
+  deps: ContextDeps, credentials: Credentials, record: RequestRecord,
+  options: { responseCookies?: string[]; live?: LiveContext } = {},
+): GraphContext {
+  return new RequestContext(record, deps, credentials, options.responseCookies ?? [], options.live ?? null);
 }

@@ -25,7 +25,7 @@ const UTF8_CHARSET = /charset\s*=\s*"?utf-8"?/i;
  * already sent (too large, not UTF-8, malformed JSON). Hand-written instead of body-parser: a
  * dozen lines, one route with a body, and the limit must hold before the body is buffered.
  */
-export async function readBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<{ body: unknown } | undefined> {
+export async function readBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<{ body: unknown; json?: string } | undefined> {
   const method = req.method ?? 'GET';
   if (method === 'GET' || method === 'HEAD') return { body: undefined };
   // Answered before the body was read: the connection is closed after the answer, so a client
@@ -66,7 +66,7 @@ export async function readBody(req: IncomingMessage, res: ServerResponse, maxByt
     return undefined;
   }
   try {
-    return { body: JSON.parse(text) };
+    return { body: JSON.parse(text), json: text };
   } catch {
     sendRequestError(res, 400, 'The request body is not valid JSON.');
     return undefined;

@@ -148,7 +148,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
           document,
           operationName: payload.operationName,
           variableValues: payload.variables ?? undefined,
-          contextValue: createContext(deps, { token: state.token, stale: false, fromCookie: false }, record, [], live),
+          contextValue: createContext(deps, { token: state.token, stale: false, fromCookie: false }, record, { live }),
         };
       },
       onNext(_ctx, _id, _payload, _args, result) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { compareEvents, sortable, type SortedEvent } from '../graph/page.js';
 import type { PvwaEventList } from '../pvwa/client.js';
 import type { PvwaEvent, PvwaEventQuery } from '../pvwa/types.js';
@@ -48,7 +49,26 @@ export interface SnapshotRead {
   events: SortedEvent[];
   skipped: SkippedEvent[];
   kind: SyncKind;
+  /** Changes whenever what the read shows changes (an answer rendered from it is still exact while it holds). */
+  version: number;
 }
+
+/**
+ * A GraphQL answer rendered from one snapshot at one version: while the snapshot stays at that
+ * version, the same request of the same session gets the same bytes. Kept in the snapshot, so it
+ * is the session's alone, counted in its size and dropped with it.
+ */
+export interface RenderedAnswer {
+  version: number;
+  body: string;
+  headers: Array<[string, string]>;
+  operationName: string | null;
+  operationType: string | null;
+}
+
+/** Most answers kept per snapshot, and the largest one kept. */
+const MAX_RENDERED = 16;
+const MAX_RENDERED_BYTES = 1024 * 1024;
 
 /** Told of each upstream read, for metrics. */
 export interface SnapshotObserver {
@@ -86,6 +106,10 @@ class Snapshot {
   private sorted: SortedEvent[] | null = null;
   /** Events written through by this session, with the write's sequence number. */
   readonly localWrites = new Map<string, number>();
+  /** Bumped by every change of what a read would show. */
+  version = 0;
+  /** Answers rendered from this snapshot, by request (see RenderedAnswer). */
+  readonly rendered = new Map<string, RenderedAnswer>();
   /** The GET in flight and when it started, and the one the reads that arrived before it wait for. */
   running: Promise<SnapshotRead> | null = null;
   runningSince = 0;
@@ -98,13 +122,16 @@ class Snapshot {
 
   put(id: string, held: Held): void {
     const old = this.held.get(id);
+    const sameKey = old !== undefined && old.entry.time === held.entry.time;
+    // A delta re-sends the events inside its overlap, mostly unchanged: nothing to do then.
+    if (sameKey && isDeepStrictEqual(old.entry.event, held.entry.event)) return;
+    this.version++;
     this.bytes += held.bytes - (old?.bytes ?? 0);
     this.held.set(id, held);
     if (this.sorted === null) return;
-    // A delta re-sends the events inside its overlap, mostly unchanged: when the sort key did not
-    // move, the new copy takes the old one's place (in a copy of the array: pages already handed
-    // out keep theirs) instead of sorting the whole snapshot again.
-    const at = old && old.entry.time === held.entry.time ? indexOf(this.sorted, old.entry) : -1;
+    // When the sort key did not move, the new copy takes the old one's place (in a copy of the
+    // array: pages already handed out keep theirs) instead of sorting the whole snapshot again.
+    const at = sameKey ? indexOf(this.sorted, old.entry) : -1;
     if (at === -1) {
       this.sorted = null;
       return;
@@ -116,12 +143,41 @@ class Snapshot {
   remove(id: string): void {
     const old = this.held.get(id);
     if (!old) return;
+    this.version++;
     this.bytes -= old.bytes;
     this.held.delete(id);
     this.sorted = null;
   }
 
+  /** Records an item left out; true when that is news. */
+  skip(key: string, item: SkippedEvent): void {
+    const old = this.skipped.get(key);
+    if (old && old.problem === item.problem) return;
+    this.version++;
+    this.skipped.set(key, item);
+  }
+
+  unskip(key: string): void {
+    if (this.skipped.delete(key)) this.version++;
+  }
+
+  /** Keeps `answer` for `key`, in place of the oldest when full; returns the change in bytes. */
+  remember(key: string, answer: RenderedAnswer): number {
+    let delta = answer.body.length - (this.rendered.get(key)?.body.length ?? 0);
+    this.rendered.delete(key);
+    for (const [other, kept] of this.rendered) {
+      if (kept.version === this.version && this.rendered.size < MAX_RENDERED) continue;
+      this.rendered.delete(other);
+      delta -= kept.body.length;
+    }
+    this.rendered.set(key, answer);
+    this.bytes += delta;
+    return delta;
+  }
+
   clear(): void {
+    this.version++;
+    this.rendered.clear();
     this.held.clear();
     this.skipped = new Map();
     this.bytes = 0;
@@ -131,7 +187,7 @@ class Snapshot {
 
   view(kind: SyncKind): SnapshotRead {
     if (this.sorted === null) this.sorted = Array.from(this.held.values(), (held) => held.entry).sort(compareEvents);
-    return { events: this.sorted, skipped: [...this.skipped.values()], kind };
+    return { events: this.sorted, skipped: [...this.skipped.values()], kind, version: this.version };
   }
 }
 
@@ -195,9 +251,26 @@ export class SnapshotStore {
       // A snapshot for one account only takes events it already holds; the whole list takes all.
       if (!old && snapshot.accountId !== undefined) continue;
       this.resize(snapshot, () => snapshot.put(event.id, { entry, bytes: old?.bytes ?? averageBytes(snapshot) }));
-      snapshot.skipped.delete(event.id);
+      snapshot.unskip(event.id);
       snapshot.localWrites.set(event.id, sequence);
     }
+  }
+
+  /** The answer rendered for `request` from the session's snapshot of `accountId`, if one is kept. */
+  rendered(session: string, accountId: string | undefined, request: string): RenderedAnswer | undefined {
+    return this.snapshots.get(`${session}\n${accountId ?? ''}`)?.rendered.get(request);
+  }
+
+  /**
+   * Keeps an answer rendered from the session's snapshot of `accountId` at `answer.version`,
+   * when that is still the snapshot's version (and the answer is not too large).
+   */
+  remember(session: string, accountId: string | undefined, request: string, answer: RenderedAnswer): void {
+    const key = `${session}\n${accountId ?? ''}`;
+    const snapshot = this.snapshots.get(key);
+    if (!snapshot || snapshot.version !== answer.version || answer.body.length > MAX_RENDERED_BYTES) return;
+    this.totalBytes += snapshot.remember(request, answer);
+    this.enforceBudget();
   }
 
   /** Tells `listener` of the session's changes from now on (replacing any earlier one). */
@@ -260,14 +333,14 @@ export class SnapshotStore {
       }
       for (const entry of entries) {
         const id = entry.event.id;
-        snapshot.skipped.delete(id);
+        snapshot.unskip(id);
         if (entry.time > snapshot.watermark) snapshot.watermark = entry.time;
         // This session changed the event after this GET started: the GET's copy is older.
         if ((snapshot.localWrites.get(id) ?? 0) > sequence && snapshot.held.has(id)) continue;
         snapshot.put(id, { entry, bytes });
       }
       for (const item of skipped) {
-        snapshot.skipped.set(item.eventId ?? `#${item.problem}`, item);
+        snapshot.skip(item.eventId ?? `#${item.problem}`, item);
         if (item.eventId !== undefined) snapshot.remove(item.eventId);
       }
     });

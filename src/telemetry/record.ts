@@ -29,6 +29,8 @@ export class RequestRecord implements PvwaCallObserver {
   upstreamMs = 0;
   /** How the request's event reads were served, when it read any. */
   read: ReadKind | null = null;
+  /** True when the answer was one rendered earlier from the same snapshot version (not executed again). */
+  rendered = false;
   /** Bulk items by outcome code, when the request ran a bulk mutation. */
   items: Record<string, number> | null = null;
   /** performance.now() when the request arrived. */
@@ -104,6 +106,7 @@ export class Telemetry {
       durationMs: Math.round(durationMs * 100) / 100,
     };
     if (record.read !== null) line.read = record.read;
+    if (record.rendered) line.rendered = true;
     if (record.items !== null) line.items = record.items;
     this.logger.info(line, 'graphql request');
   }

@@ -275,3 +275,57 @@ describe('bounds', () => {
     }
   });
 });
+
+describe('answers rendered from a snapshot', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { LOG_LEVEL: 'info' } });
+  });
+  afterAll(() => h.close());
+  const lines = () => h.logs.filter((line) => line.msg === 'graphql request');
+
+  it('serves the same answer again while the snapshot is unchanged, each time after its own upstream GET', async () => {
+    h.sim.setEvents('poller', eventsFor('poll', 12));
+    const first = await h.gql(PAGE, {}, { token: 'poller' });
+    const second = await h.gql(PAGE, {}, { token: 'poller' });
+    const third = await h.gql(PAGE, {}, { token: 'poller' });
+    expect(second.body).toEqual(first.body);
+    expect(third.body).toEqual(first.body);
+    expect(second.headers.get('content-type')).toBe(first.headers.get('content-type'));
+    expect(eventCalls(h.sim).filter((call) => call.headers.authorization === 'poller')).toHaveLength(3);
+    expect(lines().slice(-3).map((line) => [line.read, line.rendered ?? false, line.operationType, line.outcome])).toEqual([
+      ['full', false, 'query', 'OK'], ['delta', true, 'query', 'OK'], ['delta', true, 'query', 'OK'],
+    ]);
+  });
+
+  it('renders anew when the snapshot changed: upstream, or by the session itself', async () => {
+    h.sim.setEvents('changing', eventsFor('ch', 6));
+    await page(h, 'changing');
+    await page(h, 'changing');
+    h.sim.changeEvent('changing', 'ch-0004', { mStatus: 'CLOSED' });
+    expect((await page(h, 'changing')).nodes[0]).toMatchObject({ id: 'ch-0004', status: 'CLOSED' });
+    await h.gql('mutation { updateEventStatus(id: "ch-0002", status: CLOSED) { id } }', {}, { token: 'changing' });
+    const after = await page(h, 'changing');
+    expect(after.nodes.find((n) => n.id === 'ch-0002')).toMatchObject({ status: 'CLOSED' });
+    expect(lines().slice(-2).map((line) => line.rendered ?? false)).toEqual([false, false]);
+  });
+
+  it("never serves one session's answer to another, even for the same request", async () => {
+    h.sim.setEvents('one', eventsFor('one', 3));
+    h.sim.setEvents('two', eventsFor('two', 3));
+    for (let i = 0; i < 3; i++) {
+      expect((await page(h, 'one')).nodes.map((n) => n.id)).toEqual(['one-0000', 'one-0001', 'one-0002']);
+      expect((await page(h, 'two')).nodes.map((n) => n.id)).toEqual(['two-0000', 'two-0001', 'two-0002']);
+    }
+  });
+
+  it('answers a revoked session UNAUTHENTICATED, not with the answer kept for it', async () => {
+    h.sim.setEvents('kept', eventsFor('kept', 3));
+    await page(h, 'kept');
+    await page(h, 'kept');
+    h.sim.revoke('kept');
+    const { body } = await h.gql(PAGE, {}, { token: 'kept' });
+    expect(body.data).toBeNull();
+    expect(body.errors![0].extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
