@@ -99,7 +99,7 @@ function renderedAnswers(deps: ContextDeps, context: GraphContext, req: Incoming
       if (snapshotReads.length !== 1 || snapshotReads[0].accountId !== undefined) return;
       store.remember(session, undefined, request, {
         version: snapshotReads[0].version,
-        body,
+        body: Buffer.from(body, 'utf8'),
         headers: [...headers],
         operationName: record.operationName,
         operationType: record.operationType,

@@ -60,7 +60,8 @@ export interface SnapshotRead {
  */
 export interface RenderedAnswer {
   version: number;
-  body: string;
+  /** As bytes: written as they are, with no conversion per request. */
+  body: Buffer;
   headers: Array<[string, string]>;
   operationName: string | null;
   operationType: string | null;
