@@ -1,4 +1,4 @@
-import type { PvwaEventStatus } from '../pvwa/types.js';
+import type { PvwaEvent, PvwaEventStatus } from '../pvwa/types.js';
 import type { CloseReason } from './generated/resolvers-types.js';
 import { pvwaStatus, pvwaTimeToMs } from '../pvwa/validate.js';
 
@@ -42,6 +42,11 @@ export function toDate(value: unknown): Date | null {
 /** `mStatus` in any case. */
 export function toStatus(value: unknown): PvwaEventStatus | null {
   return pvwaStatus(value);
+}
+
+/** An event's status (the PVWA's `mStatus`), for an event checked by pvwa/validate.ts. */
+export function eventStatus(event: PvwaEvent): PvwaEventStatus {
+  return pvwaStatus(event.mStatus)!;
 }
 
 /** `closeReason` in any case, as the graph's value: the PVWA's NOTREAL is NOT_REAL (accepted too). */

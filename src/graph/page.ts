@@ -2,7 +2,7 @@ import type { PvwaEvent } from '../pvwa/types.js';
 import { pvwaTimeToMs } from '../pvwa/validate.js';
 import { badUserInput } from '../errors.js';
 import type { EventStatus } from './generated/resolvers-types.js';
-import { toStatus } from './map.js';
+import { eventStatus } from './map.js';
 
 /**
  * In-memory paging over the PVWA's whole list (it has no pagination of its own).
@@ -22,7 +22,7 @@ export interface SortedEvent {
 
 /** An event (checked by pvwa/validate.ts) with its sort key and mapped status. */
 export function sortable(event: PvwaEvent): SortedEvent {
-  return { event, time: pvwaTimeToMs(event.lastUpdateTime) as number, status: toStatus(event.mStatus)! };
+  return { event, time: pvwaTimeToMs(event.lastUpdateTime) as number, status: eventStatus(event) };
 }
 
 export interface EventEdge {

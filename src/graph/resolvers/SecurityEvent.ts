@@ -1,11 +1,11 @@
 import type { PvwaAudit } from '../../pvwa/types.js';
 import type { SecurityEventResolvers } from '../generated/resolvers-types.js';
-import { obj, str, toCloseReason, toDate, toStatus } from '../map.js';
+import { eventStatus, obj, str, toCloseReason, toDate } from '../map.js';
 
 // The parent is the PVWA event as it came (checked by pvwa/validate.ts): only the fields whose
 // name or form differs have a resolver; id, type and score are passed through as they are.
 export const SecurityEvent: SecurityEventResolvers = {
-  status: (event) => toStatus(event.mStatus)!,
+  status: (event) => eventStatus(event),
   createTime: (event) => toDate(event.createTime)!,
   lastUpdateTime: (event) => toDate(event.lastUpdateTime)!,
   closeReason: (event) => toCloseReason(event.closeReason),
