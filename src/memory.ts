@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 /**
  * The most memory a configuration lets the gateway use: each bound on what it holds (lists, other
  * PVWA answers, snapshots) times what one byte of it costs once read, plus the process itself.
- * The factors were measured with `npx tsx bench/memory.ts` (see the README's Memory section);
+ * The factors were measured with `npx tsx bench/memory.ts` (see the Memory section of docs/OPERATIONS.md);
  * deploy/kubernetes.yaml's limit and --max-old-space-size are set from this, and a test keeps
  * them in agreement with the defaults.
  */

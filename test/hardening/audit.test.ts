@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { serverAudits } from 'graphql-http';
 import { startHarness, type Harness } from '../support/harness.js';
 
-// The SHOULDs and MAYs knowingly not met; the README says why.
+// The SHOULDs and MAYs knowingly not met; docs/OPERATIONS.md says why.
 const KNOWN_UNMET = [
   // Apollo Server answers 400 to a document that cannot run, whatever the Accept header.
   'warn: SHOULD use 200 status code on document parsing failure when accepting application/json',

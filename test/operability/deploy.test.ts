@@ -80,10 +80,10 @@ describe('deployment files match the code', () => {
     // A full heap and everything outside it still fit under the limit.
     expect(heapMiB + (budget.totalMiB - budget.heapMiB)).toBeLessThanOrEqual(limitMiB);
     expect(mebibytes(container.resources.requests.memory)).toBeLessThanOrEqual(limitMiB);
-    // The comments and the README say the same numbers.
+    // The comments and the operations guide (its Memory section) say the same numbers.
     expect(read('deploy/kubernetes.yaml')).toContain(`worst case of the default limits is ${budget.totalMiB} MiB`);
     expect(read('deploy/kubernetes.yaml')).toContain(`holds at most ${budget.heapMiB} MiB`);
-    expect(read('README.md')).toContain(`| **total** | | **${budget.totalMiB}** | **${budget.heapMiB}** |`);
+    expect(read('docs/OPERATIONS.md')).toContain(`| **total** | | **${budget.totalMiB}** | **${budget.heapMiB}** |`);
   });
 
   it('builds a production image: multi-stage, production dependencies only, non-root, NODE_ENV=production', () => {
