@@ -20,6 +20,10 @@ export const ErrorCode = {
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   /** Any other PVWA failure: another 5xx, HTML or broken JSON, a body of the wrong shape. */
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+  /** A subscription whose client did not read: too many changes were waiting; subscribe again. */
+  SLOW_CONSUMER: 'SLOW_CONSUMER',
+  /** A subscription sent over HTTP: subscriptions are served over WebSocket at /graphql. */
+  SUBSCRIPTION_OVER_HTTP: 'SUBSCRIPTION_OVER_HTTP',
   /** A fault of the gateway itself. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
   /** The gateway is shutting down and stopped the request's PVWA call (HTTP 503): retry it. */

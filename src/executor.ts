@@ -57,6 +57,10 @@ export function jitGateway(schema: GraphQLSchema, options: { maxCompiledQueries:
       const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
       return { errors: [new GraphQLError(message)] };
     }
+    // This executor serves HTTP only: a subscription needs a socket to push to.
+    if (operation.operation === 'subscription') {
+      return { errors: [new GraphQLError('Subscriptions are served over WebSocket (the graphql-transport-ws protocol) at /graphql; this request came over HTTP.', { extensions: { code: 'SUBSCRIPTION_OVER_HTTP' } })] };
+    }
     const variables = request.variables ?? {};
     // Variables are checked by graphql-js itself: graphql-jit's own coercion is laxer (it lets
     // unknown input fields through), and these errors are what Apollo answers 400 BAD_USER_INPUT to.

@@ -139,4 +139,24 @@ describe('formatError', () => {
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     });
   });
+
+  it('passes a subscription that fell behind as SLOW_CONSUMER, as graphql-ws wraps it', () => {
+    const ended = new GraphQLError('More than 1000 changes were waiting for this subscription: it ended. Subscribe again.', { extensions: { code: 'SLOW_CONSUMER' } });
+    const wrapped = new GraphQLError(ended.message, { originalError: ended, extensions: ended.extensions });
+    expect(formatError(wrapped.toJSON(), wrapped)).toEqual({ message: ended.message, extensions: { code: 'SLOW_CONSUMER' } });
+  });
+});
+
+describe('a subscription over HTTP', () => {
+  it('is SUBSCRIPTION_OVER_HTTP, not a bug', async () => {
+    const h = await startHarness({ env: { LOG_LEVEL: 'error' } });
+    try {
+      const { body } = await h.gql('subscription { securityEventChanged { kind } }');
+      expect(body.errors).toEqual([{ message: 'Subscriptions are served over WebSocket (the graphql-transport-ws protocol) at /graphql; this request came over HTTP.', extensions: { code: 'SUBSCRIPTION_OVER_HTTP' } }]);
+      expect(h.logs.filter((line) => line.level === 'error')).toEqual([]);
+      expect(h.sim.requests).toHaveLength(0);
+    } finally {
+      await h.close();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra as WsExtra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -133,12 +133,13 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         }
         const errors = validate(schema, document, [...specifiedRules, ...options.rules]);
         if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
-        const subscription = document.definitions.some((definition) => definition.kind === 'OperationDefinition' && definition.operation === 'subscription');
+        const operation = getOperationAST(document, payload.operationName);
+        const subscription = operation?.operation === 'subscription';
         if (subscription && [...state.operations.values()].filter((operation) => operation.subscription).length >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
           return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection.`, { extensions: { code: 'BAD_REQUEST' } })];
         }
         const record = telemetry.begin(undefined);
-        record.operationType = subscription ? 'subscription' : null;
+        record.operationType = operation?.operation ?? null;
         record.operationName = payload.operationName ?? null;
         state.operations.set(id, { record, subscription });
         const { socket } = ctx.extra;

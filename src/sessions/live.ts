@@ -64,7 +64,7 @@ class ChangeStream implements AsyncIterableIterator<LiveChange> {
     } else if (this.queue.length < this.maxQueued) {
       this.queue.push(change);
     } else {
-      this.fail(new GraphQLError(`More than ${this.maxQueued} changes were waiting for this subscription: it ended. Subscribe again.`, { extensions: { code: 'SLOW_CONSUMER' } }));
+      this.fail(new GraphQLError(`More than ${this.maxQueued} changes were waiting for this subscription: it ended. Subscribe again.`, { extensions: { code: ErrorCode.SLOW_CONSUMER } }));
     }
   }
 

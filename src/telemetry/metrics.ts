@@ -31,7 +31,7 @@ export class Metrics {
   });
   private readonly upstreamCalls = new Counter({
     name: 'pta_gateway_pvwa_requests_total',
-    help: 'Calls to the PVWA, by endpoint and HTTP status (or timeout / unavailable when it did not answer).',
+    help: 'Calls to the PVWA, by endpoint and HTTP status, or the failure when it gave no usable answer (timeout, unavailable, bad-response, redirect, shutdown).',
     labelNames: ['endpoint', 'status'] as const,
     registers: [this.registry],
   });

@@ -93,7 +93,7 @@ describe('securityEventChanged over graphql-ws', () => {
   let h: Harness;
   const open: Client[] = [];
   beforeAll(async () => {
-    h = await startHarness({ env: { LIVE_POLL_INTERVAL_MS: String(INTERVAL), CORS_ORIGINS: 'https://soc.example.com' } });
+    h = await startHarness({ env: { LIVE_POLL_INTERVAL_MS: String(INTERVAL), CORS_ORIGINS: 'https://soc.example.com' }, logLevel: 'info' });
   });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((client) => client.dispose()));
@@ -194,6 +194,8 @@ describe('securityEventChanged over graphql-ws', () => {
       client.subscribe({ query: '{ securityEvents { totalCount } }' }, { next: resolve, error: reject, complete: () => {} });
     });
     expect(result).toEqual({ data: { securityEvents: { totalCount: 3 } } });
+    const line = h.logs.filter((l) => l.msg === 'graphql request').at(-1)!;
+    expect(line).toMatchObject({ operationType: 'query', outcome: 'OK', status: 200 });
     const deep = await new Promise<unknown>((resolve) => {
       const aliases = Array.from({ length: 16 }, (_, i) => `a${i}: securityEvents(first: 1) { totalCount }`).join(' ');
       client.subscribe({ query: `{ ${aliases} }` }, { next: () => {}, error: resolve, complete: () => resolve('completed') });
