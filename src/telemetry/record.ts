@@ -44,7 +44,8 @@ export class RequestRecord implements PvwaCallObserver {
 
   /** An upstream call made for this request (the client reports each one here). */
   upstreamCall(call: PvwaCall): void {
-    this.upstreamCalls++;
+    // A call that never left the list queue (its deadline passed first) reached no PVWA.
+    if (call.attempts > 0) this.upstreamCalls++;
     this.upstreamMs += call.durationMs;
     this.telemetry.upstreamCall(call, this.requestId);
   }

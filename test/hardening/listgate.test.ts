@@ -27,19 +27,25 @@ describe('PVWA_MAX_CONCURRENT_LISTS', () => {
     expect(h.sim.peakInFlight('GET')).toBe(2);
   });
 
-  it('a list request still waiting when its deadline passes is UPSTREAM_TIMEOUT, without an upstream call', async () => {
-    const one = await startHarness({ env: { PVWA_MAX_CONCURRENT_LISTS: '1', PVWA_DEADLINE_MS: '1500' } });
+  it('a list request still waiting for its slot when its deadline passes is UPSTREAM_TIMEOUT at its deadline, not after the slot frees', async () => {
+    const one = await startHarness({ env: { PVWA_MAX_CONCURRENT_LISTS: '1', PVWA_DEADLINE_MS: '1000', PVWA_TIMEOUT_MS: '20000' }, logLevel: 'info' });
     try {
-      // One slot: the first call takes 800 ms, the second would take 800 more (past the
-      // deadline), and the third is still waiting for the slot when its deadline passes.
-      one.sim.setFault({ kind: 'delay', ms: 800 }, { times: 2 });
+      // One slot, and a PVWA that holds every list for 5 s: the first request runs into its
+      // deadline; the others wait for the slot, and must not wait past their own deadline.
+      one.sim.setFault({ kind: 'delay', ms: 5_000 }, { times: 3 });
       const tokens = sessions(one, 3);
+      const started = performance.now();
       const answers = await Promise.all(tokens.map((token) => one.gql('{ securityEvents(first: 1) { totalCount } }', {}, { token })));
-      const codes = answers.map(({ body }) => body.errors?.[0]?.extensions?.code ?? 'OK').sort();
-      expect(codes).toEqual(['OK', 'UPSTREAM_TIMEOUT', 'UPSTREAM_TIMEOUT']);
-      expect(eventCalls(one.sim, 'GET')).toHaveLength(2);
+      const took = performance.now() - started;
+      expect(answers.map(({ body }) => body.errors?.[0]?.extensions?.code)).toEqual(['UPSTREAM_TIMEOUT', 'UPSTREAM_TIMEOUT', 'UPSTREAM_TIMEOUT']);
+      // Each answered at about its deadline (1 s), far from the 5 s the slot's holder would take.
+      expect(took).toBeLessThan(2_500);
     } finally {
       await one.close();
     }
+    // After close every request line is written: each says UPSTREAM_TIMEOUT, with at most one call.
+    const lines = one.logs.filter((line) => line.msg === 'graphql request');
+    expect(lines.map((line) => line.outcome)).toEqual(['UPSTREAM_TIMEOUT', 'UPSTREAM_TIMEOUT', 'UPSTREAM_TIMEOUT']);
+    for (const line of lines) expect(line.upstreamCalls).toBeLessThanOrEqual(1);
   });
 });
