@@ -67,6 +67,12 @@ export interface RenderedAnswer {
   operationType: string | null;
 }
 
+/**
+ * Versions come from one counter for all snapshots: a snapshot made again for the same session
+ * never reaches a version an answer of its predecessor was rendered from.
+ */
+let versions = 0;
+
 /** Most answers kept per snapshot, and the largest one kept. */
 const MAX_RENDERED = 16;
 const MAX_RENDERED_BYTES = 1024 * 1024;
@@ -108,7 +114,7 @@ class Snapshot {
   /** Events written through by this session, with the write's sequence number. */
   readonly localWrites = new Map<string, number>();
   /** Bumped by every change of what a read would show. */
-  version = 0;
+  version = ++versions;
   /** Answers rendered from this snapshot, by request (see RenderedAnswer). */
   readonly rendered = new Map<string, RenderedAnswer>();
   /** The GET in flight and when it started, and the one the reads that arrived before it wait for. */
@@ -126,7 +132,7 @@ class Snapshot {
     const sameKey = old !== undefined && old.entry.time === held.entry.time;
     // A delta re-sends the events inside its overlap, mostly unchanged: nothing to do then.
     if (sameKey && isDeepStrictEqual(old.entry.event, held.entry.event)) return;
-    this.version++;
+    this.version = ++versions;
     this.bytes += held.bytes - (old?.bytes ?? 0);
     this.held.set(id, held);
     if (this.sorted === null) return;
@@ -144,7 +150,7 @@ class Snapshot {
   remove(id: string): void {
     const old = this.held.get(id);
     if (!old) return;
-    this.version++;
+    this.version = ++versions;
     this.bytes -= old.bytes;
     this.held.delete(id);
     this.sorted = null;
@@ -154,12 +160,12 @@ class Snapshot {
   skip(key: string, item: SkippedEvent): void {
     const old = this.skipped.get(key);
     if (old && old.problem === item.problem) return;
-    this.version++;
+    this.version = ++versions;
     this.skipped.set(key, item);
   }
 
   unskip(key: string): void {
-    if (this.skipped.delete(key)) this.version++;
+    if (this.skipped.delete(key)) this.version = ++versions;
   }
 
   /** Keeps `answer` for `key`, in place of the oldest when full; returns the change in bytes. */
@@ -177,7 +183,7 @@ class Snapshot {
   }
 
   clear(): void {
-    this.version++;
+    this.version = ++versions;
     this.rendered.clear();
     this.held.clear();
     this.skipped = new Map();
@@ -199,8 +205,12 @@ export class SnapshotStore {
   /** Orders upstream GETs and local writes, so a GET older than a write cannot undo it. */
   private sequence = 0;
   private readonly sweeper: NodeJS.Timeout;
-  /** One listener per watched session, by session key: what it is told is that session's only. */
-  private readonly listeners = new Map<string, ChangeListener>();
+  /**
+   * One watcher per watched session, by session key: what it is told is that session's only. Its
+   * baseline (what the session was last told of each event) outlives the snapshot, so a snapshot
+   * dropped and made again (budget, 403) neither loses nor repeats a change.
+   */
+  private readonly watchers = new Map<string, { listener: ChangeListener; seen: Map<string, { time: number; status: string }> | null }>();
 
   constructor(
     private readonly options: SnapshotOptions,
@@ -245,7 +255,11 @@ export class SnapshotStore {
     const sequence = ++this.sequence;
     const entry = sortable(event);
     // The session changed it itself: pushed even when the PVWA did not move lastUpdateTime.
-    this.listeners.get(session)?.([{ kind: 'UPDATED', entry }]);
+    const watcher = this.watchers.get(session);
+    if (watcher) {
+      watcher.seen?.set(event.id, { time: entry.time, status: entry.status });
+      watcher.listener([{ kind: 'UPDATED', entry }]);
+    }
     for (const snapshot of this.snapshots.values()) {
       if (snapshot.session !== session) continue;
       const old = snapshot.held.get(event.id);
@@ -276,11 +290,13 @@ export class SnapshotStore {
 
   /** Tells `listener` of the session's changes from now on (replacing any earlier one). */
   watch(session: string, listener: ChangeListener): void {
-    this.listeners.set(session, listener);
+    const held = this.snapshots.get(`${session}\n`)?.held;
+    const seen = held ? new Map(Array.from(held, ([id, { entry }]) => [id, { time: entry.time, status: entry.status }])) : null;
+    this.watchers.set(session, { listener, seen });
   }
 
   unwatch(session: string): void {
-    this.listeners.delete(session);
+    this.watchers.delete(session);
   }
 
   /** Drops every snapshot of a session (logoff, or the PVWA refused its token). */
@@ -323,9 +339,6 @@ export class SnapshotStore {
     const kind: SyncKind = full || entries.some((entry) => entry.time < (from as number)) ? 'full' : 'delta';
     this.observer.read(kind, list.bytes);
     const bytes = list.items.length > 0 ? list.bytes / list.items.length : 0;
-    // Only the whole-list snapshot of a watched session is diffed (the others would repeat it).
-    const listener = snapshot.accountId === undefined ? this.listeners.get(snapshot.session) : undefined;
-    const before = listener && snapshot.refreshedAt !== 0 ? new Map(snapshot.held) : null;
     this.resize(snapshot, () => {
       if (kind === 'full') {
         snapshot.clear();
@@ -345,9 +358,11 @@ export class SnapshotStore {
         if (item.eventId !== undefined) snapshot.remove(item.eventId);
       }
     });
-    if (listener && before) {
-      const changes = diff(before, snapshot, entries);
-      if (changes.length > 0) listener(changes);
+    // Only the whole-list snapshot of a watched session is diffed (the others would repeat it).
+    const watcher = snapshot.accountId === undefined ? this.watchers.get(snapshot.session) : undefined;
+    if (watcher) {
+      const changes = diff(watcher, snapshot, entries);
+      if (changes.length > 0) watcher.listener(changes);
     }
     const answer = snapshot.view(kind);
     if (this.snapshots.get(key) === snapshot) this.enforceBudget();
@@ -358,7 +373,9 @@ export class SnapshotStore {
   private resize(snapshot: Snapshot, change: () => void): void {
     const before = snapshot.bytes;
     change();
-    if (this.snapshots.has(`${snapshot.session}\n${snapshot.accountId ?? ''}`)) this.totalBytes += snapshot.bytes - before;
+    // Only a snapshot the store still holds counts: one dropped while its GET ran is not (another
+    // may hold its key by now).
+    if (this.snapshots.get(`${snapshot.session}\n${snapshot.accountId ?? ''}`) === snapshot) this.totalBytes += snapshot.bytes - before;
   }
 
   private drop(key: string, snapshot: Snapshot): void {
@@ -398,16 +415,22 @@ function indexOf(sorted: readonly SortedEvent[], entry: SortedEvent): number {
   return -1;
 }
 
-/** What a GET's entries changed in a snapshot, compared with what it held before. */
-function diff(before: Map<string, Held>, snapshot: Snapshot, entries: SortedEvent[]): SnapshotChange[] {
+/**
+ * What a GET's events changed against what the watcher was last told; the first read without a
+ * baseline only sets it (those events are not news to a new subscription).
+ */
+function diff(watcher: { seen: Map<string, { time: number; status: string }> | null }, snapshot: Snapshot, entries: SortedEvent[]): SnapshotChange[] {
+  const first = watcher.seen === null;
+  const seen = (watcher.seen ??= new Map());
   const changes: SnapshotChange[] = [];
-  for (const entry of entries) {
-    const now = snapshot.held.get(entry.event.id);
-    // Left out (not mappable), or kept as this session's own newer write.
-    if (now?.entry !== entry) continue;
-    const old = before.get(entry.event.id)?.entry;
-    if (!old) changes.push({ kind: 'CREATED', entry });
-    else if (old.time !== entry.time || old.status !== entry.status) changes.push({ kind: 'UPDATED', entry });
+  for (const { event } of entries) {
+    // As the snapshot holds it now: left out when not mappable, this session's own newer write kept.
+    const entry = snapshot.held.get(event.id)?.entry;
+    if (!entry) continue;
+    const old = seen.get(event.id);
+    if (old && old.time === entry.time && old.status === entry.status) continue;
+    seen.set(event.id, { time: entry.time, status: entry.status });
+    if (!first) changes.push({ kind: old ? 'UPDATED' : 'CREATED', entry });
   }
   return changes;
 }

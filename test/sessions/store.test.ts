@@ -41,4 +41,36 @@ describe('SnapshotStore', () => {
     ]);
     expect(seen.t).toEqual([]);
   });
+
+  it('a watched session loses no change when its snapshot is dropped and made again, and repeats none', async () => {
+    store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10, maxBytes: 1e9 });
+    const fetch = (answer: PvwaEventList) => async () => answer;
+    await store.read('s', undefined, performance.now(), fetch(list(event('a', 1_700_000_100_000), event('b', 1_700_000_200_000))));
+    const seen: SnapshotChange[] = [];
+    store.watch('s', (changes) => seen.push(...changes));
+    // Dropped (the budget, or a 403 to another call); the next read is a full one without a snapshot to compare with.
+    store.dropSession('s');
+    await store.read('s', undefined, performance.now(), fetch(list(event('a', 1_700_000_100_000), event('b', 1_700_000_200_000), event('c', 1_700_000_300_000))));
+    expect(seen.map((c) => [c.kind, c.entry.event.id])).toEqual([['CREATED', 'c']]);
+  });
+
+  it('keeps its byte count right when a snapshot is dropped while its GET runs and made again meanwhile', async () => {
+    store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10, maxBytes: 1e9 });
+    let release!: (answer: PvwaEventList) => void;
+    const slow = store.read('s', undefined, performance.now(), () => new Promise<PvwaEventList>((resolve) => (release = resolve)));
+    store.dropSession('s');
+    await store.read('s', undefined, performance.now(), async () => list(event('a', 1_700_000_100_000)));
+    release(list(event('a', 1_700_000_100_000), event('b', 1_700_000_200_000)));
+    await slow;
+    store.dropSession('s');
+    expect(store.stats).toEqual({ snapshots: 0, bytes: 0 });
+  });
+
+  it('gives a snapshot made again a version its predecessor never had', async () => {
+    store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10, maxBytes: 1e9 });
+    const first = await store.read('s', undefined, performance.now(), async () => list(event('a', 1_700_000_100_000, 'CLOSED')));
+    store.dropSession('s');
+    const second = await store.read('s', undefined, performance.now(), async () => list(event('a', 1_700_000_100_000, 'OPEN')));
+    expect(second.version).not.toBe(first.version);
+  });
 });
