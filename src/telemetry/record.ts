@@ -88,7 +88,7 @@ export class Telemetry {
   /** An upstream call that belongs to no client request (e.g. a background poll). */
   upstreamCall(call: PvwaCall, requestId: string): void {
     this.metrics.pvwaCall(call);
-    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, ...call }, 'pvwa call');
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, ...call, durationMs: Math.round(call.durationMs * 100) / 100 }, 'pvwa call');
   }
 
   requestEnded(record: RequestRecord, status: number, durationMs: number): void {
