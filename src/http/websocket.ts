@@ -107,15 +107,11 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         }
         // One PVWA read with the token before the connection is acknowledged (it also warms the
         // session's snapshot, which the live events start from).
-        const requestId = `ws-connect`;
-        const api = deps.client.bind({ token: state.token, requestId, observer: { upstreamCall: (call) => telemetry.upstreamCall(call, requestId) } });
-        const session = sessionKey(state.token);
         try {
-          await deps.store.read(session, undefined, performance.now(), (query) => api.getEvents(query));
+          await hub.readSession(sessionKey(state.token), state.token, 'ws-connect');
           return true;
         } catch (error) {
           const status = error instanceof PvwaError ? error.details.status : undefined;
-          if (status === 401 || status === 403) deps.store.dropSession(session);
           if (status === 401) socket.close(4401, 'Unauthorized: the PVWA did not accept the session token');
           else if (status === 403) socket.close(4403, 'Forbidden: the PVWA refused this session');
           else socket.close(1013, 'Try again later: the PVWA could not be read');

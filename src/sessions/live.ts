@@ -188,21 +188,34 @@ export class LiveHub {
     this.store.unwatch(session);
   }
 
+  /**
+   * One read of a session's whole list outside any client request (the WebSocket connect check, a
+   * poll): with the session's own token, started now. A 401 or 403 drops the session's
+   * snapshots, as it does for a request.
+   */
+  async readSession(session: string, token: string, requestId: string): Promise<void> {
+    const api = this.client.bind({ token, requestId, observer: { upstreamCall: (call) => this.telemetry.upstreamCall(call, requestId) } });
+    try {
+      await this.store.read(session, undefined, performance.now(), (query) => api.getEvents(query));
+    } catch (error) {
+      const status = error instanceof PvwaError ? error.details.status : undefined;
+      if (status === 401 || status === 403) this.store.dropSession(session);
+      throw error;
+    }
+  }
+
   private async poll(session: string): Promise<void> {
     const watched = this.sessions.get(session);
     if (!watched || watched.polling) return;
     watched.polling = true;
-    const requestId = `live-${++this.polls}`;
-    const api = this.client.bind({ token: watched.token, requestId, observer: { upstreamCall: (call) => this.telemetry.upstreamCall(call, requestId) } });
     try {
-      await this.store.read(session, undefined, performance.now(), (query) => api.getEvents(query));
+      await this.readSession(session, watched.token, `live-${++this.polls}`);
       watched.failures = 0;
     } catch (error) {
       const status = error instanceof PvwaError ? error.details.status : undefined;
       const view = viewOfError(error);
       if (status === 401 || status === 403) {
-        // The session is over: nothing of it is kept, its subscriptions and sockets end.
-        this.store.dropSession(session);
+        // The session is over (readSession dropped what was kept): its subscriptions and sockets end.
         this.end(session, view, status === 401 ? 4401 : 4403);
       } else if (++watched.failures >= this.options.maxFailedPolls) {
         this.logger.warn({ code: view.code, failures: watched.failures }, 'live events: the PVWA failed too often; ending the session\'s subscriptions');

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { compareEvents, sortable, type SortedEvent } from '../graph/page.js';
 import type { PvwaEventList } from '../pvwa/client.js';
 import type { PvwaEvent, PvwaEventQuery } from '../pvwa/types.js';
+import type { ReadKind } from '../telemetry/record.js';
 import { partitionEvents, type SkippedEvent } from '../pvwa/validate.js';
 
 /**
@@ -41,14 +42,12 @@ export interface SnapshotOptions {
   maxBytes: number;
 }
 
-/** How a read was served: a whole list, or only what changed. */
-export type SyncKind = 'full' | 'delta';
 
 /** What a read gets: the session's events in page order, the items left out, and how it was served. */
 export interface SnapshotRead {
   events: SortedEvent[];
   skipped: SkippedEvent[];
-  kind: SyncKind;
+  kind: ReadKind;
   /** Changes whenever what the read shows changes (an answer rendered from it is still exact while it holds). */
   version: number;
 }
@@ -79,7 +78,7 @@ const MAX_RENDERED_BYTES = 1024 * 1024;
 
 /** Told of each upstream read, for metrics. */
 export interface SnapshotObserver {
-  read(kind: SyncKind, bytes: number): void;
+  read(kind: ReadKind, bytes: number): void;
 }
 
 /** An event a session's snapshot did not hold before, or one whose lastUpdateTime or status changed. */
@@ -192,7 +191,7 @@ class Snapshot {
     this.watermark = Number.NEGATIVE_INFINITY;
   }
 
-  view(kind: SyncKind): SnapshotRead {
+  view(kind: ReadKind): SnapshotRead {
     if (this.sorted === null) this.sorted = Array.from(this.held.values(), (held) => held.entry).sort(compareEvents);
     return { events: this.sorted, skipped: [...this.skipped.values()], kind, version: this.version };
   }
@@ -336,7 +335,7 @@ export class SnapshotStore {
     const { events, skipped } = partitionEvents(list.items);
     const entries = events.map(sortable);
     // A PVWA older than 11.3 ignores fromUpdateDate and sends its whole list: then it is one.
-    const kind: SyncKind = full || entries.some((entry) => entry.time < (from as number)) ? 'full' : 'delta';
+    const kind: ReadKind = full || entries.some((entry) => entry.time < (from as number)) ? 'full' : 'delta';
     this.observer.read(kind, list.bytes);
     const bytes = list.items.length > 0 ? list.bytes / list.items.length : 0;
     this.resize(snapshot, () => {
