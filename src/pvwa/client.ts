@@ -1,11 +1,11 @@
-import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import got, { type Got, type RequestError, type Response } from 'got';
+import got, { type Got, type NormalizedOptions, type RequestError, type Response } from 'got';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { PvwaChallenge, PvwaError, type PvwaFailure } from './errors.js';
-import { parseJson, pvwaErrorFrom, redirectFailure, shuttingDown, UNAVAILABLE_CODES } from './failures.js';
+import { parseJson, pvwaErrorFrom, redirectFailure, shuttingDown, UNAVAILABLE_CODES, type UpstreamAnswer } from './failures.js';
 import { EVENTS_PATH, eventPath, LOGOFF_PATH, logonPath } from './paths.js';
 import type { EventStatusChange, LogonAnswer, LogonRequest, PvwaEvent, PvwaEventPatch, PvwaEventQuery, PvwaLogonBody } from './types.js';
 import { eventProblem } from './validate.js';
@@ -97,12 +97,45 @@ interface CallContext {
   [key: string]: unknown;
 }
 
-/** Why a call's signal was aborted when the gateway stops its calls (else it is the deadline). */
-const SHUTDOWN = Symbol('gateway shutting down');
+/**
+ * A call's deadline, ended by its timer ('deadline') or by the gateway stopping its calls
+ * ('shutdown'). A plain object rather than an AbortController: Node's AbortSignal, and what its
+ * listeners reference, survives young-generation collections until the next full one, so one per
+ * call grew the heap (see `send`).
+ */
+class Deadline {
+  reason: 'deadline' | 'shutdown' | undefined;
+  /** What to stop when it ends: the list-slot wait, then the got request under way. */
+  onAbort: (() => void) | undefined;
+
+  abort(reason: 'deadline' | 'shutdown'): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    const onAbort = this.onAbort;
+    this.onAbort = undefined;
+    onAbort?.();
+  }
+}
+
+/** A got request in stream mode (got's `Request`). */
+type GotStream = ReturnType<Got['stream']>;
 
 /** How the PVWA's certificate is verified: the system CAs plus PVWA_CA_FILE, unless PVWA_TLS_INSECURE. Readiness checks the same way. */
 export function pvwaTlsOptions(options: { ca?: string; insecureTls?: boolean }): { ca?: string[]; rejectUnauthorized: boolean } {
   return { ca: options.ca ? [...rootCertificates, options.ca] : undefined, rejectUnauthorized: !options.insecureTls };
+}
+
+/**
+ * got builds each call's `http.request` options as `{ ...cacheOptions, <35 more keys> }`, where
+ * `cacheOptions` is itself a per-call spread copy of got's four (unused) cache settings. On
+ * Node 20's V8, adding keys to a spread of a spread copy makes fresh hidden classes on every call:
+ * about 15 KB per call that outlives young-generation collections, is promoted to the old
+ * generation and then grows the heap (measured in docs/PERFORMANCE.md, "Memory"). We use no
+ * HTTP cache, so the settings are emptied before the options are built: an empty spread adds no
+ * class. `cacheOptions` is got's public option and is read only when `cache` is set.
+ */
+function emptyCacheOptions(options: NormalizedOptions): void {
+  options.cacheOptions = {};
 }
 
 /** The PVWA's PATCH body for a status change: the PVWA's field names and spelling (NOT_REAL is NOTREAL). */
@@ -119,8 +152,8 @@ export class PvwaClient {
   private readonly http: Record<PvwaEndpoint, Got>;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
   private readonly listGate: LimitFunction;
-  /** The deadline controllers of the calls under way (queued for a list slot included). */
-  private readonly calls = new Set<AbortController>();
+  /** The deadlines of the calls under way (queued for a list slot included). */
+  private readonly calls = new Set<Deadline>();
   private stopping = false;
 
   constructor(
@@ -141,6 +174,7 @@ export class PvwaClient {
       responseType: 'text',
       followRedirect: false,
       headers: { accept: 'application/json', 'user-agent': 'pta-gateway' },
+      hooks: { beforeRequest: [emptyCacheOptions] },
       retry: {
         limit: 0,
         noise: 0,
@@ -195,7 +229,7 @@ export class PvwaClient {
    */
   stopCalls(): void {
     this.stopping = true;
-    for (const call of this.calls) call.abort(SHUTDOWN);
+    for (const call of this.calls) call.abort('shutdown');
   }
 
   /**
@@ -253,22 +287,21 @@ export class PvwaClient {
   private async call(endpoint: PvwaEndpoint, caller: Caller, path: string, body?: string): Promise<{ body: unknown; bytes: number }> {
     const started = performance.now();
     const context: CallContext = { deadlineAt: started + this.options.deadlineMs };
-    // Not AbortSignal.timeout(): its timer, and the request it references, would live for the
-    // whole deadline after the call ended; this one is cleared as soon as the call settles.
-    const deadline = new AbortController();
-    if (this.stopping) deadline.abort(SHUTDOWN);
-    const deadlineTimer = setTimeout(() => deadline.abort(), this.options.deadlineMs);
+    const deadline = new Deadline();
+    if (this.stopping) deadline.abort('shutdown');
+    // Cleared as soon as the call settles, so neither the timer nor what it references outlives it.
+    const deadlineTimer = setTimeout(() => deadline.abort('deadline'), this.options.deadlineMs);
     this.calls.add(deadline);
     try {
-      const send = () => this.send(endpoint, caller, path, body, deadline.signal, context, started);
-      const response = endpoint === 'getEvents' ? await this.throughListGate(send, deadline.signal, caller, started) : await send();
+      const send = () => this.send(endpoint, caller, path, body, deadline, context, started);
+      const answer = endpoint === 'getEvents' ? await this.throughListGate(send, deadline, caller, started) : await send();
       // The answer to a Logoff means nothing.
-      if (endpoint === 'logoff') return { body: undefined, bytes: response.rawBody.length };
-      const parsed = parseJson(response);
+      if (endpoint === 'logoff') return { body: undefined, bytes: answer.rawBody.length };
+      const parsed = parseJson(answer);
       if (parsed === undefined) {
-        throw new PvwaError('bad-response', 'The PVWA answered with a body that is not JSON.', { status: response.statusCode });
+        throw new PvwaError('bad-response', 'The PVWA answered with a body that is not JSON.', { status: answer.statusCode });
       }
-      return { body: parsed, bytes: response.rawBody.length };
+      return { body: parsed, bytes: answer.rawBody.length };
     } finally {
       clearTimeout(deadlineTimer);
       this.calls.delete(deadline);
@@ -280,72 +313,133 @@ export class PvwaClient {
    * PVWA_MAX_CONCURRENT_LISTS of them are fetched and held at once; the others wait their turn,
    * within their deadline. This bounds memory under load without limiting the small PATCHes.
    */
-  private throughListGate(send: () => Promise<Response<string>>, signal: AbortSignal, caller: Caller, started: number): Promise<Response<string>> {
+  private throughListGate(send: () => Promise<UpstreamAnswer>, deadline: Deadline, caller: Caller, started: number): Promise<UpstreamAnswer> {
     return new Promise((resolve, reject) => {
       let running = false;
       // Only a call still waiting for its slot is failed here; a running one fails in send().
       const onAbort = () => {
         if (running) return;
-        const failure = signal.reason === SHUTDOWN ? shuttingDown(0) : new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts: 0 });
+        const failure = deadline.reason === 'shutdown' ? shuttingDown(0) : new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts: 0 });
         this.report(caller, { endpoint: 'getEvents', status: null, durationMs: performance.now() - started, attempts: 0, failure: failure.failure });
         reject(failure);
       };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (deadline.reason !== undefined) return onAbort();
+      deadline.onAbort = onAbort;
       this.listGate(() => {
-        if (signal.aborted) return Promise.resolve(undefined);
+        if (deadline.reason !== undefined) return Promise.resolve(undefined);
         running = true;
         return send();
       }).then(
-        (response) => {
-          signal.removeEventListener('abort', onAbort);
-          if (response) resolve(response);
+        (answer) => {
+          if (answer) resolve(answer);
         },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
+        reject,
       );
     });
   }
 
-  /** The got call itself; every failure becomes a PvwaError here and nowhere else. */
-  private async send(endpoint: PvwaEndpoint, caller: Caller, path: string, body: string | undefined, signal: AbortSignal, context: CallContext, started: number): Promise<Response<string>> {
-    let tooBig = false;
+  /**
+   * The got call itself; every failure becomes a PvwaError here and nowhere else.
+   *
+   * got's stream interface, not its promise: the promise (a p-cancelable) and an AbortSignal per
+   * call each keep the whole request (got's Request, Node's ClientRequest and IncomingMessage,
+   * the buffers) alive through every young-generation collection until the next full one, so
+   * about 14 KB per call was promoted to the old generation and grew the heap; the stream costs
+   * about 0.1 ms less per call as well (docs/PERFORMANCE.md, "Memory"). Retries stay got's own:
+   * got emits `retry` after its backoff (our calculateDelay), and the next attempt is got's
+   * retry stream. The deadline destroys the attempt under way.
+   */
+  private send(endpoint: PvwaEndpoint, caller: Caller, path: string, body: string | undefined, deadline: Deadline, context: CallContext, started: number): Promise<UpstreamAnswer> {
     if (this.options.insecureTls) this.logger.warn({ endpoint }, 'calling the PVWA without TLS verification');
-    const request = this.http[endpoint](path, {
-      body,
-      headers: caller.token !== undefined ? { authorization: caller.token, 'x-request-id': caller.requestId } : { cookie: caller.cookie, 'x-request-id': caller.requestId },
-      signal,
-      context,
-    });
-    // Checked as the answer arrives: its announced length first (got reports it, with nothing
-    // transferred yet, as the headers arrive), then what was read; so an answer over the cap costs
-    // at most the cap. Only a list may be large; any other answer is one object.
+    // Only a list may be large; any other answer (an event, an error) is one object.
     const cap = endpoint === 'getEvents' ? this.options.maxBodyBytes : this.options.maxEventBytes;
-    request.on('downloadProgress', ({ transferred, total }) => {
-      if ((transferred > cap || (total ?? 0) > cap) && !tooBig) {
-        tooBig = true;
-        request.cancel();
-      }
+    return new Promise<UpstreamAnswer>((resolve, reject) => {
+      let tooBig = false;
+      let settled = false;
+      let current: GotStream;
+      const fail = (error: unknown, attempts: number) => {
+        if (settled) return;
+        settled = true;
+        deadline.onAbort = undefined;
+        let failure: PvwaError;
+        if (error instanceof PvwaError) failure = error;
+        else if (deadline.reason === 'shutdown') failure = shuttingDown(attempts);
+        else if (deadline.reason === 'deadline') failure = new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts });
+        else if (tooBig) failure = new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts });
+        else failure = pvwaErrorFrom(error, caller.token ?? caller.password, attempts, this.logger, caller.requestId);
+        this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts: failure.details.attempts ?? attempts, failure: failure.failure });
+        if (failure.details.status === 401 && caller.token !== undefined) this.options.onTokenRejected?.(caller.token);
+        reject(failure);
+      };
+      const attempt = (stream: GotStream) => {
+        current = stream;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let response: Response | undefined;
+        // The cap is checked as the answer arrives, on the bytes received (an error answer included,
+        // which got reads itself): its announced length first, then what was read; so an answer
+        // over the cap costs at most the cap. The tap only counts: got's own reader is attached
+        // first, so the answer does not start flowing early.
+        stream.once('request', (request: ClientRequest) => {
+          request.once('response', (native: IncomingMessage) => {
+            let received = 0;
+            const over = () => {
+              tooBig = true;
+              stream.destroy();
+              fail(undefined, 1 + stream.retryCount);
+            };
+            if (Number(native.headers['content-length'] ?? 0) > cap) return over();
+            native.on('data', (chunk: Buffer) => {
+              received += chunk.length;
+              if (received > cap && !tooBig) over();
+            });
+          });
+        });
+        stream.once('response', (answer: Response) => {
+          response = answer;
+        });
+        stream.on('data', (chunk: Buffer) => {
+          // Decoded bytes (got decompresses): a compressed answer is capped on what it expands to.
+          size += chunk.length;
+          if (size > cap) {
+            if (!tooBig) {
+              tooBig = true;
+              stream.destroy();
+              fail(undefined, 1 + stream.retryCount);
+            }
+            return;
+          }
+          chunks.push(chunk);
+        });
+        stream.once('end', () => {
+          if (settled || response === undefined) return;
+          const rawBody = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+          const answer: UpstreamAnswer = {
+            statusCode: response.statusCode, headers: response.headers, url: response.url, retryCount: stream.retryCount, rawBody, body: rawBody.toString(),
+          };
+          const redirected = redirectFailure(answer, this.logger);
+          if (redirected) return fail(redirected, 1 + stream.retryCount);
+          settled = true;
+          deadline.onAbort = undefined;
+          this.report(caller, { endpoint, status: answer.statusCode, durationMs: performance.now() - started, attempts: 1 + answer.retryCount });
+          resolve(answer);
+        });
+        stream.once('error', (error: RequestError) => fail(error, 1 + (error.request?.retryCount ?? stream.retryCount)));
+        stream.once('retry', (_retryCount: number, _error: RequestError, createRetryStream: () => GotStream) => {
+          if (!settled) attempt(createRetryStream());
+        });
+        // A stream without a body waits for one to be written, unless its method cannot have one.
+        if (body === undefined && endpoint !== 'getEvents') stream.end();
+      };
+      const headers = caller.token !== undefined ? { authorization: caller.token, 'x-request-id': caller.requestId } : { cookie: caller.cookie, 'x-request-id': caller.requestId };
+      attempt(this.http[endpoint].stream(path, { body, headers, context }));
+      // Destroying the attempt under way (or the wait before a retry) fails the call at once.
+      deadline.onAbort = () => {
+        current.destroy();
+        fail(undefined, 1 + current.retryCount);
+      };
+      if (deadline.reason !== undefined) deadline.onAbort();
     });
-    try {
-      const response = await request;
-      const redirected = redirectFailure(response, this.logger);
-      if (redirected) throw redirected;
-      this.report(caller, { endpoint, status: response.statusCode, durationMs: performance.now() - started, attempts: 1 + response.retryCount });
-      return response;
-    } catch (error) {
-      const attempts = 1 + ((error as RequestError).request?.retryCount ?? 0);
-      let failure: PvwaError;
-      if (error instanceof PvwaError) failure = error;
-      else if (signal.reason === SHUTDOWN) failure = shuttingDown(attempts);
-      else if (tooBig) failure = new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts });
-      else failure = pvwaErrorFrom(error, caller.token ?? caller.password, attempts, this.logger, caller.requestId);
-      this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts: failure.details.attempts ?? attempts, failure: failure.failure });
-      if (failure.details.status === 401 && caller.token !== undefined) this.options.onTokenRejected?.(caller.token);
-      throw failure;
-    }
   }
 
   private report(caller: Caller, call: PvwaCall): void {

@@ -1,5 +1,6 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
-import { HTTPError, RequestError, type Response } from 'got';
+import { HTTPError, RequestError } from 'got';
 import type { Logger } from 'pino';
 import { PvwaChallenge, PvwaError } from './errors.js';
 import type { PvwaErrorBody } from './types.js';
@@ -29,8 +30,20 @@ export function shuttingDown(attempts: number): PvwaError {
   return new PvwaError('shutdown', 'The gateway is shutting down; retry the request.', { attempts });
 }
 
+/** A PVWA answer as the client read it. */
+export interface UpstreamAnswer {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  /** The URL called (the redirect's Location is resolved against it). */
+  url: string;
+  /** Attempts before this one. */
+  retryCount: number;
+  rawBody: Buffer;
+  body: string;
+}
+
 /** The body as JSON when the PVWA said it is JSON (or said nothing); undefined otherwise. */
-export function parseJson(response: Response<unknown>): unknown {
+export function parseJson(response: { headers: IncomingHttpHeaders; body?: unknown; rawBody?: Buffer }): unknown {
   const type = response.headers['content-type'];
   if (type !== undefined && !/json/i.test(type)) return undefined;
   const text = typeof response.body === 'string' ? response.body : String(response.rawBody ?? '');
@@ -46,7 +59,7 @@ export function parseJson(response: Response<unknown>): unknown {
  * an answer, but it is never the answer asked for: PVWA_URL points at the wrong place, or a
  * sign-on page stands in front of the API. Null for any other status.
  */
-export function redirectFailure(response: Response<unknown>, logger: Logger): PvwaError | null {
+export function redirectFailure(response: UpstreamAnswer, logger: Logger): PvwaError | null {
   const status = response.statusCode;
   if (status < 300 || status > 399) return null;
   const location = response.headers.location;

@@ -49,8 +49,9 @@ export type Fault =
    * 200 with one JSON event of `bytes` bytes (a long string field), streamed as the client reads
    * it, so the simulator never holds it; `contentLength: false` sends it chunked, its length
    * unannounced. With `together`, answers start only once that many requests wait for one.
+   * `status` sends it with another status (say 500: a huge error page).
    */
-  | { kind: 'huge'; bytes: number; contentLength?: boolean; together?: number };
+  | { kind: 'huge'; bytes: number; contentLength?: boolean; together?: number; status?: number };
 
 export interface FaultOptions {
   /** How many requests get the fault; all from now on when absent. */
@@ -371,7 +372,7 @@ export class Simulator {
         req.socket.destroy();
         return;
       case 'huge': {
-        this.hugeWaiting.push(() => streamHuge(res, fault.bytes, fault.contentLength ?? true));
+        this.hugeWaiting.push(() => streamHuge(res, fault.bytes, fault.contentLength ?? true, fault.status ?? 200));
         if (this.hugeWaiting.length >= (fault.together ?? 1)) for (const start of this.hugeWaiting.splice(0)) start();
         return;
       }
@@ -509,10 +510,10 @@ function sendText(res: ServerResponse, status: number, text: string | Buffer, co
 const HUGE_CHUNK = Buffer.alloc(64 * 1024, 'x');
 
 /** A JSON event `bytes` long, written a chunk at a time as the client reads; stops when the client leaves. */
-function streamHuge(res: ServerResponse, bytes: number, announceLength: boolean): void {
+function streamHuge(res: ServerResponse, bytes: number, announceLength: boolean, status: number): void {
   const head = Buffer.from('{"id":"huge","pad":"');
   const tail = Buffer.from('"}');
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', ...(announceLength ? { 'content-length': String(bytes) } : {}) });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...(announceLength ? { 'content-length': String(bytes) } : {}) });
   res.write(head);
   let left = bytes - head.length - tail.length;
   const write = () => {

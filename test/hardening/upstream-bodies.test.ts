@@ -47,6 +47,20 @@ describe('upstream bodies are capped per endpoint as they arrive', () => {
     expect((await h.gql(CLOSE, { id })).body).toEqual({ data: { updateEventStatus: { id, status: 'CLOSED' } } });
   });
 
+  it.each([
+    ['announced by content-length', true],
+    ['sent chunked, its length unannounced', false],
+  ])('an error answer (HTTP 500) over PVWA_MAX_EVENT_BYTES, %s, is cut at the cap and UPSTREAM_ERROR', async (_name, contentLength) => {
+    h.sim.setFault({ kind: 'huge', bytes: 8 * MB, contentLength, status: 500 }, { times: 1 });
+    const { body } = await h.gql(CLOSE, { id });
+    expect(body).toEqual({
+      data: null,
+      errors: [{ message: 'The PVWA answer was larger than allowed.', locations: [{ line: 1, column: 22 }], path: ['updateEventStatus'], extensions: { code: 'UPSTREAM_ERROR' } }],
+    });
+    expect(eventCalls(h.sim, 'PATCH')).toHaveLength(1);
+    expect((await h.gql(CLOSE, { id })).body).toEqual({ data: { updateEventStatus: { id, status: 'CLOSED' } } });
+  });
+
   it('a PATCH answer just under PVWA_MAX_EVENT_BYTES is read (and refused only for not being an event)', async () => {
     h.sim.setFault({ kind: 'huge', bytes: MB - 1, contentLength: false }, { times: 1 });
     const { body } = await h.gql(CLOSE, { id });
