@@ -17,8 +17,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim
+# The V8 heap limit from the memory arithmetic of the default limits (docs/OPERATIONS.md, Memory)
+# and a young generation of 2 x 8 MB, as `npm start` runs it (docs/PERFORMANCE.md, Memory).
 ENV NODE_ENV=production \
-    PORT=4000
+    PORT=4000 \
+    NODE_OPTIONS="--max-old-space-size=896 --max-semi-space-size=8"
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

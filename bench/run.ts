@@ -32,6 +32,8 @@ const SOAK_S = Number(process.env.SOAK_SECONDS ?? 300);
 const TOKEN = 'demo-token';
 const CLK_TCK = 100;
 const root = new URL('..', import.meta.url);
+/** The V8 flags `npm start` gives node (package.json's start script): the bench runs what users run. */
+const START_FLAGS = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).scripts.start as string).split(/\s+/).filter((arg) => arg.startsWith('--'));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) => {
@@ -156,7 +158,7 @@ async function main(): Promise<void> {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   // A fresh gateway per scenario, so each scenario's peak RSS is its own.
   const startGatewayProcess = async (): Promise<ChildProcess> => {
-    const child = await startProcess('gateway', 0, ['dist/main.js'], {
+    const child = await startProcess('gateway', 0, [...START_FLAGS, 'dist/main.js'], {
       NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(gatewayPort), HOST: '127.0.0.1',
       SESSION_SECRET: randomBytes(32).toString('base64'),
     });

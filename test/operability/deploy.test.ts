@@ -6,7 +6,7 @@ import { memoryBudget } from '../../src/memory.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
-const pkg = JSON.parse(read('package.json')) as { name: string; version: string };
+const pkg = JSON.parse(read('package.json')) as { name: string; version: string; scripts: Record<string, string> };
 type Doc = Record<string, any>;
 const manifests = parseAllDocuments(read('deploy/kubernetes.yaml')).map((doc) => {
   expect(doc.errors).toEqual([]);
@@ -84,6 +84,14 @@ describe('deployment files match the code', () => {
     expect(read('deploy/kubernetes.yaml')).toContain(`worst case of the default limits is ${budget.totalMiB} MiB`);
     expect(read('deploy/kubernetes.yaml')).toContain(`holds at most ${budget.heapMiB} MiB`);
     expect(read('docs/OPERATIONS.md')).toContain(`| **total** | | **${budget.totalMiB}** | **${budget.heapMiB}** |`);
+  });
+
+  it('npm start, the image and the manifest give node the same V8 heap flags', () => {
+    const container = byKind('Deployment').spec.template.spec.containers[0];
+    const manifestFlags = (container.env as Doc[]).find((e) => e.name === 'NODE_OPTIONS')!.value as string;
+    expect(manifestFlags).toBe('--max-old-space-size=896 --max-semi-space-size=8');
+    expect(pkg.scripts.start).toBe(`node ${manifestFlags} dist/main.js`);
+    expect(dockerfile).toContain(`NODE_OPTIONS="${manifestFlags}"`);
   });
 
   it('builds a production image: multi-stage, production dependencies only, non-root, NODE_ENV=production', () => {
