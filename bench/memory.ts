@@ -10,11 +10,12 @@
  *   patches  PVWA_MAX_SOCKETS clients closing an event whose answer is just under
  *            PVWA_MAX_EVENT_BYTES, with `raw` selected (the answer carries it back), for SECONDS;
  *   mixed    both at once.
- * Environment variables given to this script (e.g. PVWA_MAX_BODY_BYTES) are passed to the gateway.
+ * Environment variables given to this script (e.g. PVWA_MAX_BODY_BYTES, NODE_OPTIONS) are passed to the gateway.
  *   MEMORY_SECONDS=20 npx tsx bench/memory.ts
  *   MEMORY_ONLY=idle,lists npx tsx bench/memory.ts
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config.js';
@@ -57,7 +58,7 @@ async function freePort(): Promise<number> {
 async function startGateway(): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, [main], {
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PORT: String(port), HOST: '127.0.0.1', PVWA_URL: sim.url },
+    env: { SESSION_SECRET: randomBytes(32).toString('base64'), ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PORT: String(port), HOST: '127.0.0.1', PVWA_URL: sim.url },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}/graphql`;
