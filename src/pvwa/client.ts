@@ -400,10 +400,11 @@ export class PvwaClient {
         const chunks: Buffer[] = [];
         let size = 0;
         let response: Response | undefined;
-        // The cap is checked as the answer arrives, on the bytes received (an error answer included,
-        // which got reads itself): its announced length first, then what was read; so an answer
-        // over the cap costs at most the cap. The tap only counts: got's own reader is attached
-        // first, so the answer does not start flowing early.
+        // The cap is checked as the answer arrives (an error answer included, which got reads
+        // itself, not through this stream): its announced length first, then the bytes read, once
+        // decoded (a small gzip answer can expand past any cap); so an answer over the cap costs
+        // at most the cap. The tap only counts: got's own reader is attached first, so the answer
+        // does not start flowing early.
         stream.once('request', (request: ClientRequest) => {
           request.once('response', (native: IncomingMessage) => {
             let received = 0;
@@ -413,7 +414,8 @@ export class PvwaClient {
               fail(undefined, 1 + stream.retryCount);
             };
             if (Number(native.headers['content-length'] ?? 0) > cap) return over();
-            native.on('data', (chunk: Buffer) => {
+            // got has set its response by now: the decoded answer (the native one when not encoded).
+            (stream.response ?? native).on('data', (chunk: Buffer) => {
               received += chunk.length;
               if (received > cap && !tooBig) over();
             });
@@ -423,16 +425,9 @@ export class PvwaClient {
           response = answer;
         });
         stream.on('data', (chunk: Buffer) => {
-          // Decoded bytes (got decompresses): a compressed answer is capped on what it expands to.
+          // Capped by the tap above, which counts the same bytes as got reads them.
+          if (tooBig) return;
           size += chunk.length;
-          if (size > cap) {
-            if (!tooBig) {
-              tooBig = true;
-              stream.destroy();
-              fail(undefined, 1 + stream.retryCount);
-            }
-            return;
-          }
           chunks.push(chunk);
         });
         stream.once('end', () => {

@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { pipeline, type Writable } from 'node:stream';
+import { createGzip, type Gzip } from 'node:zlib';
 import { createDemoEvents, createLiveEvent } from './data.js';
 import { applyPatch, filterEvents, parsePatch } from './events.js';
 
@@ -49,9 +51,10 @@ export type Fault =
    * 200 with one JSON event of `bytes` bytes (a long string field), streamed as the client reads
    * it, so the simulator never holds it; `contentLength: false` sends it chunked, its length
    * unannounced. With `together`, answers start only once that many requests wait for one.
-   * `status` sends it with another status (say 500: a huge error page).
+   * `status` sends it with another status (say 500: a huge error page); `gzip` sends it
+   * gzip-encoded (a few KB on the wire that expand to `bytes`), its length unannounced.
    */
-  | { kind: 'huge'; bytes: number; contentLength?: boolean; together?: number; status?: number };
+  | { kind: 'huge'; bytes: number; contentLength?: boolean; together?: number; status?: number; gzip?: boolean };
 
 export interface FaultOptions {
   /** How many requests get the fault; all from now on when absent. */
@@ -372,7 +375,7 @@ export class Simulator {
         req.socket.destroy();
         return;
       case 'huge': {
-        this.hugeWaiting.push(() => streamHuge(res, fault.bytes, fault.contentLength ?? true, fault.status ?? 200));
+        this.hugeWaiting.push(() => streamHuge(res, fault.bytes, fault.contentLength ?? true, fault.status ?? 200, fault.gzip ?? false));
         if (this.hugeWaiting.length >= (fault.together ?? 1)) for (const start of this.hugeWaiting.splice(0)) start();
         return;
       }
@@ -509,20 +512,31 @@ function sendText(res: ServerResponse, status: number, text: string | Buffer, co
 
 const HUGE_CHUNK = Buffer.alloc(64 * 1024, 'x');
 
-/** A JSON event `bytes` long, written a chunk at a time as the client reads; stops when the client leaves. */
-function streamHuge(res: ServerResponse, bytes: number, announceLength: boolean, status: number): void {
+/**
+ * A JSON event `bytes` long, written a chunk at a time as the client reads; stops when the client
+ * leaves. Gzipped, it goes through a gzip stream (so the length is never announced).
+ */
+function streamHuge(res: ServerResponse, bytes: number, announceLength: boolean, status: number, gzip: boolean): void {
   const head = Buffer.from('{"id":"huge","pad":"');
   const tail = Buffer.from('"}');
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...(announceLength ? { 'content-length': String(bytes) } : {}) });
-  res.write(head);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    ...(gzip ? { 'content-encoding': 'gzip' } : announceLength ? { 'content-length': String(bytes) } : {}),
+  });
+  const out: Writable = gzip ? createGzip() : res;
+  if (gzip) {
+    pipeline(out as Gzip, res, () => {});
+    res.once('close', () => out.destroy());
+  }
+  out.write(head);
   let left = bytes - head.length - tail.length;
   const write = () => {
     while (left > 0 && !res.destroyed) {
       const chunk = left >= HUGE_CHUNK.length ? HUGE_CHUNK : HUGE_CHUNK.subarray(0, left);
       left -= chunk.length;
-      if (!res.write(chunk)) return void res.once('drain', write);
+      if (!out.write(chunk)) return void out.once('drain', write);
     }
-    if (!res.destroyed) res.end(tail);
+    if (!res.destroyed) out.end(tail);
   };
   write();
 }

@@ -50,6 +50,19 @@ describe('upstream bodies are capped per endpoint as they arrive', () => {
     expect((await h.gql(CLOSE, { id })).body).toEqual({ data: { updateEventStatus: { id, status: 'CLOSED' } } });
   });
 
+  it.each([200, 500])('a gzip PATCH answer (HTTP %i) that expands past PVWA_MAX_EVENT_BYTES is cut at the cap as it is decoded', async (status) => {
+    // A few KB on the wire, 64 MB decoded: the cap is on what it expands to.
+    h.sim.setFault({ kind: 'huge', bytes: 64 * MB, gzip: true, status }, { times: 1 });
+    const before = process.memoryUsage().rss;
+    const { result: { body }, peak } = await peakRss(async () => h.gql(CLOSE, { id }));
+    expect(body).toEqual({
+      data: null,
+      errors: [{ message: 'The PVWA answer was larger than allowed.', locations: [{ line: 1, column: 22 }], path: ['updateEventStatus'], extensions: { code: 'UPSTREAM_ERROR' } }],
+    });
+    expect(eventCalls(h.sim, 'PATCH')).toHaveLength(1);
+    expect(peak - before).toBeLessThan(32 * MB);
+  });
+
   it('a PATCH answer just under PVWA_MAX_EVENT_BYTES is read (and refused only for not being an event)', async () => {
     h.sim.setFault({ kind: 'huge', bytes: MB - 1, contentLength: false }, { times: 1 });
     const { body } = await h.gql(CLOSE, { id });
