@@ -129,7 +129,7 @@ export function pvwaTlsOptions(options: { ca?: string; insecureTls?: boolean }):
  * got builds each call's `http.request` options as `{ ...cacheOptions, <35 more keys> }`, where
  * `cacheOptions` is itself a per-call spread copy of got's four (unused) cache settings. On
  * Node 20's V8, adding keys to a spread of a spread copy makes fresh hidden classes on every call:
- * about 15 KB per call that outlives young-generation collections, is promoted to the old
+ * about 11 KB per call that outlives young-generation collections, is promoted to the old
  * generation and then grows the heap (measured in docs/PERFORMANCE.md, "Memory"). We use no
  * HTTP cache, so the settings are emptied before the options are built: an empty spread adds no
  * class. `cacheOptions` is got's public option and is read only when `cache` is set.
