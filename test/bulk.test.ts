@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { eventCalls, startHarness, type Harness } from './support/harness.js';
+import { eventCalls, metricsText, startHarness, type Harness } from './support/harness.js';
 
 type Json = Record<string, any>;
 
@@ -67,7 +67,7 @@ describe('updateEventStatuses', () => {
     expect(new Set(patches(h).map((call) => call.body))).toEqual(new Set(['{"mStatus":"CLOSED","closeReason":"NOTREAL","reasonText":"Batch triage"}']));
     const line = h.logs.filter((l) => l.msg === 'graphql request').at(-1)!;
     expect(line).toMatchObject({ outcome: 'OK', items: { OK: 24, FORBIDDEN: 1, NOT_FOUND: 2, BAD_USER_INPUT: 2 }, upstreamCalls: 27 });
-    const metrics = await (await fetch(h.gateway.url.replace('/graphql', '/metrics'))).text();
+    const metrics = await metricsText(h);
     expect(metrics).toContain('pta_gateway_bulk_items_total{outcome="OK"} 24');
     expect(metrics).toContain('pta_gateway_bulk_items_total{outcome="NOT_FOUND"} 2');
   });

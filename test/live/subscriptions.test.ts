@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { createClient, type Client } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { DEMO_TOKEN } from '../../src/simulator/server.js';
-import { eventCalls, startHarness, type Harness } from '../support/harness.js';
+import { eventCalls, metric, startHarness, type Harness } from '../support/harness.js';
 import { LOGON, sessionCookieOf } from '../support/sessions.js';
 
 type Json = Record<string, any>;
@@ -83,11 +83,6 @@ const polled = (h: Harness, token: string, n = 1) => {
   const seen = livePolls(h, token).length;
   return h.sim.received(seen + n, (call) => String(call.headers['x-request-id']).startsWith('live-') && call.headers.authorization === token);
 };
-
-async function metric(h: Harness, name: string): Promise<number> {
-  const text = await (await fetch(h.gateway.url.replace('/graphql', '/metrics'))).text();
-  return Number(text.split('\n').find((line) => line.startsWith(`${name} `))?.split(' ').at(-1));
-}
 
 describe('securityEventChanged over graphql-ws', () => {
   let h: Harness;

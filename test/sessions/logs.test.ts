@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openSession, sealChallenge } from '../../src/sessions/seal.js';
-import { startHarness, type GraphQLAnswer, type Harness } from '../support/harness.js';
+import { metricsText, startHarness, type GraphQLAnswer, type Harness } from '../support/harness.js';
 import { authCalls, LIST, LOGOFF, LOGON, RESPOND, sessionCookieOf, TEST_SECRET_HEX, testSealer, withCookie } from '../support/sessions.js';
 
 describe('sessions never reach the logs, errors or metrics', () => {
@@ -58,7 +58,7 @@ describe('sessions never reach the logs, errors or metrics', () => {
     // The run was logged, verbosely: a line per GraphQL request and per PVWA call.
     expect(h.logs.filter((line) => line.msg === 'graphql request').length).toBe(answers.length);
     expect(h.logs.filter((line) => line.msg === 'pvwa call').length).toBeGreaterThanOrEqual(14);
-    const metrics = await (await fetch(h.gateway.url.replace('/graphql', '/metrics'))).text();
+    const metrics = await metricsText(h);
     expect(metrics).toContain('pta_gateway_pvwa_requests_total{endpoint="logon",status="500"}');
     const errors = JSON.stringify(answers.flatMap((answer) => answer.body.errors ?? []));
     expect(errors).toContain('UNAUTHENTICATED');

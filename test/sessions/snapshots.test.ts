@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { eventCalls, startHarness, type Harness } from '../support/harness.js';
+import { eventCalls, metric, startHarness, type Harness } from '../support/harness.js';
 
 type Json = Record<string, any>;
 
@@ -26,12 +26,6 @@ async function page(h: Harness, token: string): Promise<{ totalCount: number; no
   const { body } = await h.gql(PAGE, {}, { token });
   expect(body.errors).toBeUndefined();
   return body.data!.securityEvents;
-}
-
-async function metric(h: Harness, name: string): Promise<number> {
-  const text = await (await fetch(h.gateway.url.replace('/graphql', '/metrics'))).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return Number(line?.split(' ').at(-1));
 }
 
 describe('per-session snapshots', () => {

@@ -89,6 +89,17 @@ export async function startHarness(
   };
 }
 
+/** The gateway's /metrics text. */
+export async function metricsText(h: Harness): Promise<string> {
+  return (await fetch(h.gateway.url.replace('/graphql', '/metrics'))).text();
+}
+
+/** One series' value from /metrics: `name` alone, or with its labels (`name{kind="full"}`); the first series when labels are left out. */
+export async function metric(h: Harness, name: string): Promise<number> {
+  const line = (await metricsText(h)).split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return Number(line?.split(' ').at(-1));
+}
+
 /** The upstream calls to the events endpoint the simulator received. */
 export function eventCalls(sim: Simulator, method?: string) {
   return sim.requests.filter((r) => /\/api\/pta\/api\/events/i.test(r.path) && (!method || r.method === method));
