@@ -7,40 +7,30 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { getNamedType, GraphQLError, isIntrospectionType, type ASTVisitor, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import type { GraphContext } from './context.js';
-import { ErrorCode, formatError, isGatewayBug } from './errors.js';
+import { formatError, isGatewayBug } from './errors.js';
 import { jitGateway } from './executor.js';
+import type { GraphContext } from './graph/context.js';
+import { completeResult, recordOperation, reportBugs } from './graph/operation.js';
 import { createResolvers } from './graph/resolvers/index.js';
 import { loadTypeDefs } from './graph/schema.js';
 
 /**
- * The gateway's one Apollo plugin (one, because every plugin costs each request a little):
- * writes the operation and its outcome into the request record, adds the request's warnings to
- * the response's extensions, and logs each bug of the gateway (`isGatewayBug`: what the client
- * sees as INTERNAL_SERVER_ERROR) once, with its stack, which the client never sees.
+ * The gateway's one Apollo plugin (one, because every plugin costs each request a little): the
+ * operation policy of graph/operation.ts, which WebSocket subscriptions get too. It writes the
+ * operation and its outcome into the request record, adds the request's warnings to the
+ * response's extensions, answers 503 when shutdown stopped the request, and logs each bug of the
+ * gateway once, with its stack.
  */
 function gatewayPlugin(): ApolloServerPlugin<GraphContext> {
   const hooks: Awaited<ReturnType<NonNullable<ApolloServerPlugin<GraphContext>['requestDidStart']>>> = {
     async didEncounterErrors({ errors, contextValue }) {
-      for (const error of errors) {
-        if (!isGatewayBug(error)) continue;
-        const err = error.originalError ?? error;
-        contextValue.logger.error({ err, path: error.path, requestId: contextValue.record.requestId }, 'gateway bug: answered INTERNAL_SERVER_ERROR');
-      }
+      reportBugs(errors, contextValue);
     },
     async willSendResponse({ contextValue, response, operation }) {
-      const { record, warnings } = contextValue;
-      if (operation) {
-        record.operationName = operation.name?.value ?? null;
-        record.operationType = operation.operation;
-      }
+      recordOperation(contextValue.record, operation);
       if (response.body.kind !== 'single') return;
-      const result = response.body.singleResult;
-      const code = result.errors?.[0]?.extensions?.code;
-      if (code !== undefined) record.failed(String(code));
-      // Stopped by shutdown: 503, so clients and balancers retry elsewhere.
-      if (result.errors?.some((error) => error.extensions?.code === ErrorCode.SHUTTING_DOWN)) response.http.status = 503;
-      if (warnings.length > 0) result.extensions = { ...result.extensions, warnings };
+      const status = completeResult(response.body.singleResult, contextValue);
+      if (status !== undefined) response.http.status = status;
     },
   };
   return { requestDidStart: async () => hooks };
@@ -116,8 +106,9 @@ export function createApollo(config: Config, logger: Logger, schema: GraphQLSche
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     validationRules: documentRules(config),
     logger,
-    // main.ts owns shutdown and its order (readiness off, delay, drain, close): Apollo's own
-    // SIGINT/SIGTERM handler would stop Apollo first and answer requests of the delay with 500.
+    // The gateway owns shutdown and its order (gateway.ts: readiness off, delay, drain, close):
+    // Apollo's own SIGINT/SIGTERM handler would stop Apollo first and answer requests of the
+    // delay with 500.
     stopOnTerminationSignals: false,
     // No cache hints are used: the cache-control plugin would only cost every request. No landing
     // page: Apollo's loads from a CDN; the gateway serves its own IDE (http/ide.ts).

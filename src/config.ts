@@ -178,6 +178,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.HTTP_HEADERS_TIMEOUT_MS > raw.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError(`Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS (got ${raw.HTTP_HEADERS_TIMEOUT_MS} and ${raw.HTTP_REQUEST_TIMEOUT_MS}).`);
   }
+  // Production runs against a real PVWA, and seals cookies with a secret every replica shares.
+  if (raw.NODE_ENV === 'production' && raw.PVWA_URL === undefined) {
+    throw new ConfigError('Invalid configuration: PVWA_URL is required when NODE_ENV=production (the embedded simulator is for development).');
+  }
+  if (raw.NODE_ENV === 'production' && raw.SESSION_SECRET === undefined) {
+    throw new ConfigError('Invalid configuration: SESSION_SECRET is required when NODE_ENV=production (it seals session cookies and logon challenges; e.g. `openssl rand -base64 32`).');
+  }
   return {
     ...raw,
     PVWA_DEADLINE_MS: raw.PVWA_DEADLINE_MS ?? 2 * raw.PVWA_TIMEOUT_MS,

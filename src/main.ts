@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './telemetry/logger.js';
-import { startGateway } from './http/server.js';
+import { startGateway } from './gateway.js';
 import { reportMemoryBudget } from './memory.js';
 import type { Simulator, SimulatorUser } from './simulator/server.js';
 
@@ -24,19 +24,11 @@ async function main(): Promise<void> {
 
   let demo: { simulator: Simulator; token: string; users: SimulatorUser[] } | undefined;
   if (!config.PVWA_URL) {
-    if (config.NODE_ENV === 'production') {
-      process.stderr.write('Invalid configuration: PVWA_URL is required when NODE_ENV=production (the embedded simulator is for development).\n');
-      process.exit(1);
-    }
     // Imported here only: a gateway with a real PVWA never loads the simulator.
     const { startSimulator, DEMO_TOKEN, DEMO_USER, RADIUS_USER } = await import('./simulator/server.js');
     demo = { simulator: await startSimulator({ liveIntervalMs: config.SIMULATOR_LIVE_INTERVAL_MS || undefined }), token: DEMO_TOKEN, users: [DEMO_USER, RADIUS_USER] };
     config = { ...config, PVWA_URL: demo.simulator.url };
     logger.info({ pvwaUrl: demo.simulator.url }, 'no PVWA_URL: using the embedded PVWA simulator');
-  }
-  if (config.NODE_ENV === 'production' && config.SESSION_SECRET === undefined) {
-    process.stderr.write('Invalid configuration: SESSION_SECRET is required when NODE_ENV=production (it seals session cookies and logon challenges; e.g. `openssl rand -base64 32`).\n');
-    process.exit(1);
   }
   // On the simulator, the IDE's headers editor starts with the demo token.
   const ide = demo ? { defaultHeaders: { Authorization: demo.token } } : {};

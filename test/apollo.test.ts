@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { createApollo, createSchema } from '../src/apollo.js';
 import { loadConfig } from '../src/config.js';
-import type { GraphContext } from '../src/context.js';
+import type { GraphContext } from '../src/graph/context.js';
 import type { PvwaApi } from '../src/pvwa/client.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { Metrics } from '../src/telemetry/metrics.js';
@@ -24,7 +24,7 @@ async function run(api: Partial<PvwaApi>, query: string) {
   const apollo = createApollo(config, logger, createSchema(config));
   await apollo.start();
   const record = new Telemetry(logger, new Metrics(10)).begin('bug-test');
-  const contextValue = { record, logger, pvwa: () => api as PvwaApi, warnings: [], snapshotReads: [], sessionId: () => null, loaders: undefined as never, session: undefined as never, wroteEvent: () => {}, subscribeToChanges: () => { throw new Error('not used'); } } satisfies GraphContext;
+  const contextValue = { record, logger, pvwa: () => api as PvwaApi, warnings: [], loaders: undefined as never, logon: undefined as never, wroteEvent: () => {}, subscribeToChanges: () => { throw new Error('not used'); } } satisfies GraphContext;
   try {
     const response = await apollo.executeOperation({ query }, { contextValue });
     const result = response.body.kind === 'single' ? response.body.singleResult : null;

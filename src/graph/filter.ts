@@ -1,7 +1,7 @@
 import type { SecurityEventFilter } from './generated/resolvers-types.js';
 import { checkEventId } from './input.js';
 import { id } from './map.js';
-import type { SortedEvent } from './page.js';
+import type { SortedEvent } from '../events/types.js';
 
 /**
  * The read side's filter semantics, applied by the gateway over mapped values: types and

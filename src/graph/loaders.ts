@@ -1,35 +1,9 @@
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
+import type { EventSource, SortedEvent } from '../events/types.js';
 import type { PvwaEvent, PvwaEventQuery } from '../pvwa/types.js';
-import type { SkippedEvent } from '../pvwa/validate.js';
-import type { ReadKind, RequestRecord } from '../telemetry/record.js';
-import type { SortedEvent } from './page.js';
-
-/** Something the caller should know although the request succeeded (response `extensions.warnings`). */
-export interface Warning {
-  code: 'UPSTREAM_EVENT_SKIPPED' | 'UPSTREAM_VALUE_TRUNCATED';
-  message: string;
-  eventId?: string;
-  /** The field a value was cut in (UPSTREAM_VALUE_TRUNCATED), e.g. `additionalData.raw`. */
-  field?: string;
-}
-
-/** The events of one read: in page order, the items left out, and how the read was served. */
-export interface EventRead {
-  events: SortedEvent[];
-  skipped: SkippedEvent[];
-  kind: ReadKind;
-}
-
-/**
- * Where a request's event reads come from (context.ts picks it): the session's snapshot, which
- * serves every filter from one GET per accountID, or the PVWA's own filtered list per query.
- */
-export interface EventSource {
-  /** Two queries with the same key are one upstream GET in a request. */
-  key(query: PvwaEventQuery): string;
-  read(query: PvwaEventQuery): Promise<EventRead>;
-}
+import type { RequestRecord } from '../telemetry/record.js';
+import type { Warning } from './warnings.js';
 
 export interface Loaders {
   /** One upstream GET per distinct source key in a request; the checked events in page order. */
@@ -37,9 +11,6 @@ export interface Loaders {
   /** Events by id, all looked up over one unfiltered list. */
   eventById: DataLoader<string, PvwaEvent | null>;
 }
-
-/** What decides the request log line's `read` when a request read more than once. */
-const READ_RANK: Record<ReadKind, number> = { delta: 0, full: 1 };
 
 /**
  * The request's loaders. Made per request and dropped with it: they hold only what this
@@ -50,7 +21,7 @@ export function createLoaders(source: EventSource, warnings: Warning[], record: 
 
   async function load(query: PvwaEventQuery): Promise<SortedEvent[]> {
     const { events, skipped, kind } = await source.read(query);
-    if (record.read === null || READ_RANK[kind] > READ_RANK[record.read]) record.read = kind;
+    record.eventsRead(kind);
     for (const { eventId, problem } of skipped) {
       const key = `${eventId}|${problem}`;
       if (reported.has(key)) continue;

@@ -1,8 +1,7 @@
-import type { PvwaEvent } from '../pvwa/types.js';
-import { pvwaTimeToMs } from '../pvwa/validate.js';
 import { badUserInput } from '../errors.js';
-import type { EventStatus } from './generated/resolvers-types.js';
-import { eventStatus } from './map.js';
+import { compareKeys } from '../events/order.js';
+import type { SortedEvent } from '../events/types.js';
+import type { PvwaEvent } from '../pvwa/types.js';
 
 /**
  * In-memory paging over the PVWA's whole list (it has no pagination of its own).
@@ -11,19 +10,6 @@ import { eventStatus } from './map.js';
  * between two page requests the list is fetched anew and may have grown at the top, and an offset
  * would then repeat events. With a keyset every walk returns each event at most once, in order.
  */
-
-/** An event with its sort key and the graph values filters need, read once. */
-export interface SortedEvent {
-  event: PvwaEvent;
-  /** lastUpdateTime in epoch ms. */
-  time: number;
-  status: EventStatus;
-}
-
-/** An event (checked by pvwa/validate.ts) with its sort key and mapped status. */
-export function sortable(event: PvwaEvent): SortedEvent {
-  return { event, time: pvwaTimeToMs(event.lastUpdateTime) as number, status: eventStatus(event) };
-}
 
 export interface EventEdge {
   cursor: string;
@@ -44,28 +30,6 @@ const CURSOR_PREFIX = 'e1:';
 export interface CursorKey {
   time: number;
   id: string;
-}
-
-/** Newest lastUpdateTime first; ties by id, so the order is total and stable across fetches. */
-function compareKeys(aTime: number, aId: string, bTime: number, bId: string): number {
-  if (aTime !== bTime) return bTime - aTime;
-  return aId < bId ? -1 : aId > bId ? 1 : 0;
-}
-
-export function compareEvents(a: SortedEvent, b: SortedEvent): number {
-  return compareKeys(a.time, a.event.id, b.time, b.event.id);
-}
-
-/** The checked events in page order. The PVWA already sorts them, so usually no sort runs. */
-export function sortEvents(events: readonly PvwaEvent[]): SortedEvent[] {
-  const sorted: SortedEvent[] = new Array(events.length);
-  let inOrder = true;
-  for (let i = 0; i < events.length; i++) {
-    sorted[i] = sortable(events[i]);
-    if (inOrder && i > 0 && compareEvents(sorted[i - 1], sorted[i]) > 0) inOrder = false;
-  }
-  if (!inOrder) sorted.sort(compareEvents);
-  return sorted;
 }
 
 export function encodeCursor(item: SortedEvent): string {

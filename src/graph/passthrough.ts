@@ -1,5 +1,5 @@
-import type { GraphContext } from '../context.js';
 import type { PvwaAdditionalData } from '../pvwa/types.js';
+import type { WarningSink } from './warnings.js';
 
 /**
  * JSON passed through from the PVWA as it came (`EventAdditionalData.raw`, and any such field
@@ -49,12 +49,12 @@ export function boundDepth<T>(value: T, maxDepth = MAX_JSON_DEPTH): { value: T; 
  * A PVWA value for a pass-through field, bounded in depth; when it had to be cut, a warning naming
  * the event and the field (once per request) and a log line.
  */
-export function passThrough<T>(value: T, where: { eventId: string; field: string }, context: GraphContext): T {
+export function passThrough<T>(value: T, where: { eventId: string; field: string }, sink: WarningSink): T {
   const bounded = boundDepth(value);
   if (!bounded.truncated) return bounded.value;
-  const { warnings } = context;
+  const { warnings } = sink;
   if (!warnings.some((w) => w.code === 'UPSTREAM_VALUE_TRUNCATED' && w.eventId === where.eventId && w.field === where.field)) {
-    context.logger.warn({ requestId: context.record.requestId, eventId: where.eventId, field: where.field }, `PVWA value nested deeper than ${MAX_JSON_DEPTH} levels: cut`);
+    sink.logger.warn({ requestId: sink.record.requestId, eventId: where.eventId, field: where.field }, `PVWA value nested deeper than ${MAX_JSON_DEPTH} levels: cut`);
     warnings.push({
       code: 'UPSTREAM_VALUE_TRUNCATED',
       message: `A value of a security event from the PVWA was nested deeper than ${MAX_JSON_DEPTH} levels; \`${where.field}\` is cut at that depth.`,

@@ -2,6 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Small HTTP helpers shared by the routes. */
 
+/** The request's path, without its query. */
+export function requestPath(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?', 1)[0];
+}
+
 export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;

@@ -1,14 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import { createContext, credentialsFrom, type ContextDeps, type GraphContext } from '../context.js';
+import { createContext, type ContextDeps } from '../context.js';
+import { renderedAnswers, type RenderedRequest } from '../events/rendered-answers.js';
+import type { SnapshotReadMark } from '../events/sources.js';
+import type { GraphContext } from '../graph/context.js';
+import { credentialsFrom, sessionKey } from '../sessions/credentials.js';
 import type { Telemetry } from '../telemetry/record.js';
 import { header, readBody } from './body.js';
 
 /**
  * The /graphql route: the HTTP request to Apollo Server and back. The request record is begun
  * here and ended when the answer closes ('close', not 'finish': an answer cut short by the client
- * or by shutdown is logged and counted too); in between only Apollo's plugin and the PVWA client
- * write to it. The resolvers' Set-Cookie values (the session cookie) are written with Apollo's answer.
+ * or by shutdown is logged and counted too). The resolvers' Set-Cookie values (the session
+ * cookie) are written with Apollo's answer. A JSON POST of a session may be answered from the
+ * session's rendered answers (events/rendered-answers.ts): Apollo's CSRF rule lets those through.
  */
 export function graphqlRoute(options: {
   apollo: ApolloServer<GraphContext>;
@@ -30,9 +35,21 @@ export function graphqlRoute(options: {
     const url = req.url ?? '';
     const queryAt = url.indexOf('?');
     const responseCookies: string[] = [];
-    const context = createContext(deps, credentialsFrom(deps.sessions, header(req, 'authorization'), header(req, 'cookie')), record, { responseCookies });
-    const rendered = renderedAnswers(deps, context, req, read.json);
-    if (rendered && (await rendered.serve(res))) return;
+    const credentials = credentialsFrom((cookie) => deps.logons.fromCookie(cookie), header(req, 'authorization'), header(req, 'cookie'));
+    let rendered: RenderedRequest | null = null;
+    let snapshotReads: SnapshotReadMark[] | undefined;
+    if (deps.snapshotReads && read.json !== undefined && credentials.token !== null && req.method === 'POST') {
+      snapshotReads = [];
+      rendered = renderedAnswers(deps.store, sessionKey(credentials.token), `${header(req, 'accept') ?? ''}\n${read.json}`, snapshotReads, record);
+    }
+    const context = createContext(deps, credentials, record, { responseCookies, snapshotReads });
+    const kept = rendered && (await rendered.find(() => context.loaders.events.load({})));
+    if (kept) {
+      for (const [key, value] of kept.headers) res.setHeader(key, value);
+      res.statusCode = 200;
+      res.end(kept.body);
+      return;
+    }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: (req.method ?? 'GET').toUpperCase(),
@@ -52,58 +69,5 @@ export function graphqlRoute(options: {
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
-  };
-}
-
-/**
- * Answers rendered from a session's snapshot, served again while the snapshot has not changed.
- *
- * A triage screen polls the same query; once the session's snapshot holds the events, most polls
- * find nothing new upstream, and the answer would be the same bytes. So: the request still makes
- * its one upstream GET with the caller's token, started after it arrived (the freshness rule, and
- * the PVWA authorises every read), and when the snapshot's version is the one an earlier answer to
- * the very same request (body and Accept header) of the very same session was rendered from, that
- * answer is sent again, without executing or serialising anything. Kept in the session's snapshot
- * store (keyed by the token's hash, counted in the snapshot budget, dropped with the session), so
- * it never reaches another session. Only queries without errors, that read exactly the whole-list
- * snapshot and set no cookie, are kept. A JSON POST only: Apollo's CSRF rule lets those through.
- */
-function renderedAnswers(deps: ContextDeps, context: GraphContext, req: IncomingMessage, json: string | undefined) {
-  const session = context.sessionId();
-  if (!deps.snapshotReads || json === undefined || session === null || req.method !== 'POST') return null;
-  const request = `${header(req, 'accept') ?? ''}\n${json}`;
-  const { store } = deps;
-  return {
-    /** Sends the kept answer when it is still exact; the snapshot read then serves Apollo too. */
-    async serve(res: ServerResponse): Promise<boolean> {
-      const kept = store.rendered(session, undefined, request);
-      if (!kept) return false;
-      // The request's own read (one GET); on failure Apollo answers with the loader's error.
-      const fresh = await context.loaders.events.load({}).then(
-        () => context.snapshotReads.at(-1),
-        () => undefined,
-      );
-      if (fresh?.version !== kept.version) return false;
-      context.record.rendered = true;
-      context.record.operationName = kept.operationName;
-      context.record.operationType = kept.operationType;
-      for (const [key, value] of kept.headers) res.setHeader(key, value);
-      res.statusCode = 200;
-      res.end(kept.body);
-      return true;
-    },
-    /** Keeps an answer Apollo rendered, when it may be served again. */
-    keep(status: number, headers: Iterable<[string, string]>, body: string, setsCookie: boolean): void {
-      const { record, snapshotReads } = context;
-      if (status !== 200 || setsCookie || record.outcome !== 'OK' || record.operationType !== 'query') return;
-      if (snapshotReads.length !== 1 || snapshotReads[0].accountId !== undefined) return;
-      store.remember(session, undefined, request, {
-        version: snapshotReads[0].version,
-        body: Buffer.from(body, 'utf8'),
-        headers: [...headers],
-        operationName: record.operationName,
-        operationType: record.operationType,
-      });
-    },
   };
 }

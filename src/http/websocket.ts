@@ -1,29 +1,41 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { ApolloServer } from '@apollo/server';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
-import { useServer, type Extra as WsExtra } from 'graphql-ws/use/ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { createContext, tokenFrom, type ContextDeps } from '../context.js';
+import { createContext, type ContextDeps } from '../context.js';
 import { formatError } from '../errors.js';
-import { PvwaError } from '../pvwa/errors.js';
-import type { LiveHub } from '../sessions/live.js';
-import { sessionKey } from '../sessions/snapshots.js';
+import type { LiveHub } from '../events/live-hub.js';
+import type { GraphContext } from '../graph/context.js';
+import { formatResult, recordOperation, type OperationDocuments } from '../graph/operation.js';
+import { tokenRefusal, type TokenRefusal } from '../pvwa/errors.js';
+import { sessionKey, tokenFrom } from '../sessions/credentials.js';
 import type { RequestRecord, Telemetry } from '../telemetry/record.js';
+import { requestPath } from './body.js';
 
 /**
  * GraphQL over WebSocket (the graphql-transport-ws protocol, graphql-ws over ws) on the HTTP
  * server's `upgrade` at /graphql: subscriptions, and queries and mutations too. The session is
- * checked at connect with one PVWA read; documents get the same limits as over HTTP.
+ * checked at connect with one PVWA read. Every operation takes the gateway's one operation path
+ * (graph/operation.ts): queries and mutations run through Apollo's own pipeline, as over HTTP;
+ * subscriptions get the same document checks and the same finish.
  */
 
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 20;
 
+/** How a socket ends when the PVWA refuses its session: the one table of close codes for it. */
+export const REFUSAL_CLOSE: Record<TokenRefusal, { code: number; reason: string }> = {
+  401: { code: 4401, reason: 'Unauthorized: the PVWA did not accept the session token' },
+  403: { code: 4403, reason: 'Forbidden: the PVWA refused this session' },
+};
+
 export interface WebSocketOptions {
   server: Server;
   schema: GraphQLSchema;
-  rules: ValidationRule[];
-  maxTokens: number;
+  apollo: ApolloServer<GraphContext>;
+  documents: OperationDocuments;
   maxPayloadBytes: number;
   maxConnections: number;
   keepAliveMs: number;
@@ -36,16 +48,18 @@ export interface WebSocketOptions {
   tokenOfRequest?: (req: IncomingMessage) => string | null;
 }
 
-type Extra = WsExtra;
-
-/** Per socket: the caller's token, and the records of its running operations. */
-interface SocketState {
-  token: string | null;
-  operations: Map<string, { record: RequestRecord; subscription: boolean }>;
+/** An operation of a socket, from its subscribe message to its end. */
+interface RunningOperation {
+  record: RequestRecord;
+  /** Made once its document passed the checks. */
+  context: GraphContext | null;
+  subscription: boolean;
 }
 
-function withCode(error: GraphQLError, code: string): GraphQLError {
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+/** Per socket: the caller's token, and its running operations. */
+interface SocketState {
+  token: string | null;
+  operations: Map<string, RunningOperation>;
 }
 
 export interface WebSocketEndpoint {
@@ -56,7 +70,7 @@ export interface WebSocketEndpoint {
 }
 
 export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
-  const { server, schema, deps, hub, telemetry } = options;
+  const { server, schema, apollo, documents, deps, hub, telemetry } = options;
   const { logger } = telemetry;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   const states = new WeakMap<object, SocketState>();
@@ -67,8 +81,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (path !== '/graphql') return refuse(socket, 404, 'Not Found');
+    if (requestPath(req) !== '/graphql') return refuse(socket, 404, 'Not Found');
     const origin = req.headers.origin;
     // A page of the gateway itself (its IDE) is same-origin; any other page must be allowed.
     const sameOrigin = origin !== undefined && req.headers.host !== undefined && /^https?:\/\/(.*)$/.exec(origin)?.[1] === req.headers.host;
@@ -84,8 +97,6 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     return state;
   };
 
-  const format = (result: ExecutionResult) => (result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : result);
-
   const endOperation = (state: SocketState, id: string) => {
     const operation = state.operations.get(id);
     if (!operation) return;
@@ -93,9 +104,22 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     operation.record.end(200);
   };
 
+  /**
+   * A query or mutation: through Apollo's own pipeline, exactly as over HTTP (same checks,
+   * executor, plugin and error formatting); its answer comes back formatted.
+   */
+  const execute = async (args: ExecutionArgs): Promise<ExecutionResult> => {
+    const response = await apollo.executeOperation(
+      { query: args.document.loc!.source.body, operationName: args.operationName ?? undefined, variables: args.variableValues ?? undefined },
+      { contextValue: args.contextValue as GraphContext },
+    );
+    if (response.body.kind !== 'single') throw new Error('incremental delivery is not served over WebSocket');
+    return response.body.singleResult as ExecutionResult;
+  };
+
   useServer<Record<string, unknown> | undefined>(
     {
-      schema,
+      execute,
       async onConnect(ctx) {
         const { socket, request } = ctx.extra;
         const state = stateOf(ctx);
@@ -111,52 +135,50 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
           await hub.readSession(sessionKey(state.token), state.token, 'ws-connect');
           return true;
         } catch (error) {
-          const status = error instanceof PvwaError ? error.details.status : undefined;
-          if (status === 401) socket.close(4401, 'Unauthorized: the PVWA did not accept the session token');
-          else if (status === 403) socket.close(4403, 'Forbidden: the PVWA refused this session');
+          const refusal = tokenRefusal(error);
+          if (refusal !== null) socket.close(REFUSAL_CLOSE[refusal].code, REFUSAL_CLOSE[refusal].reason);
           else socket.close(1013, 'Try again later: the PVWA could not be read');
           return false;
         }
       },
       async onSubscribe(ctx, id, payload) {
         const state = stateOf(ctx);
-        let document: DocumentNode;
-        // With Apollo's codes for the same failures over HTTP.
-        try {
-          document = parse(payload.query, { maxTokens: options.maxTokens });
-        } catch (error) {
-          return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
-        }
-        const errors = validate(schema, document, [...specifiedRules, ...options.rules]);
-        if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
-        const operation = getOperationAST(document, payload.operationName);
-        const subscription = operation?.operation === 'subscription';
-        if (subscription && [...state.operations.values()].filter((operation) => operation.subscription).length >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
+        // Begun first, as over HTTP: an operation refused by its document checks is logged and counted too.
+        const record = telemetry.begin(undefined);
+        const running: RunningOperation = { record, context: null, subscription: false };
+        state.operations.set(id, running);
+        const prepared = documents.prepare(payload.query, payload.operationName);
+        if (Array.isArray(prepared)) return prepared;
+        const { document, operation } = prepared;
+        recordOperation(record, operation);
+        running.subscription = operation?.operation === 'subscription';
+        if (running.subscription && [...state.operations.values()].filter((other) => other.subscription).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
           return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection.`, { extensions: { code: 'BAD_REQUEST' } })];
         }
-        const record = telemetry.begin(undefined);
-        record.operationType = operation?.operation ?? null;
-        record.operationName = payload.operationName ?? null;
-        state.operations.set(id, { record, subscription });
         const { socket } = ctx.extra;
-        const live = { hub, sessionEnded: (code: number, reason: string) => setImmediate(() => socket.close(code, reason)) };
+        const sessionRefused = (refusal: TokenRefusal) => setImmediate(() => socket.close(REFUSAL_CLOSE[refusal].code, REFUSAL_CLOSE[refusal].reason));
+        running.context = createContext(deps, { token: state.token, stale: false, fromCookie: false }, record, { live: { hub, sessionRefused } });
         return {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables ?? undefined,
-          contextValue: createContext(deps, { token: state.token, stale: false, fromCookie: false }, record, { live }),
+          contextValue: running.context,
         };
       },
-      onNext(_ctx, _id, _payload, _args, result) {
-        return format(result);
+      onNext(ctx, id, _payload, _args, result) {
+        const operation = stateOf(ctx).operations.get(id);
+        // Queries and mutations come back from Apollo finished; a subscription's events are finished here.
+        if (!operation?.subscription || !operation.context) return result;
+        return formatResult(result, operation.context);
       },
       onError(ctx, id, _payload, errors) {
         const state = stateOf(ctx);
-        const first = errors[0];
-        const formatted = errors.map((error) => formatError(error.toJSON(), error));
         const operation = state.operations.get(id);
-        if (operation && first) operation.record.failed(String(formatted[0].extensions?.code ?? 'BAD_REQUEST'));
+        // A request error (document checks), or the end of a subscription's stream: finished as any result.
+        const formatted = operation
+          ? formatResult({ errors }, { record: operation.record, logger, warnings: [] }).errors
+          : errors.map((error) => formatError(error.toJSON(), error));
         endOperation(state, id);
         return formatted;
       },

@@ -1,14 +1,19 @@
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
-import { rootCertificates } from 'node:tls';
-import got, { type Got, type NativeRequestOptions, type NormalizedOptions, type RequestError, type Response } from 'got';
-import pLimit, { type LimitFunction } from 'p-limit';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import got, { type Got } from 'got';
 import type { Logger } from 'pino';
-import { PvwaChallenge, PvwaError, type PvwaFailure } from './errors.js';
-import { parseJson, pvwaErrorFrom, redirectFailure, shuttingDown, UNAVAILABLE_CODES, type UpstreamAnswer } from './failures.js';
+import { PvwaChallenge, PvwaError, tokenRefusal, type TokenRefusal } from './errors.js';
+import { parseJson, UNAVAILABLE_CODES } from './failures.js';
 import { EVENTS_PATH, eventPath, LOGOFF_PATH, logonPath } from './paths.js';
+import {
+  emptyCacheOptions, leanRequest, pvwaTlsOptions, PvwaTransport,
+  type CallContext, type Caller, type LogonCaller, type PvwaCaller, type PvwaEndpoint,
+} from './transport.js';
 import type { EventStatusChange, LogonAnswer, LogonRequest, PvwaEvent, PvwaEventPatch, PvwaEventQuery, PvwaLogonBody } from './types.js';
 import { eventProblem } from './validate.js';
+
+export type { PvwaCall, PvwaCallObserver, PvwaCaller, PvwaEndpoint } from './transport.js';
+export { pvwaTlsOptions } from './transport.js';
 
 export interface PvwaClientOptions {
   /** Base URL including the application path, e.g. https://pvwa.example.com/PasswordVault */
@@ -35,34 +40,11 @@ export interface PvwaClientOptions {
   maxRetryAfterMs: number;
   /** First backoff, in ms; doubles with each retry, with full jitter. */
   retryBaseMs: number;
-  /** Told of each token the PVWA answered 401 (the session ended upstream: expired or logged off). */
-  onTokenRejected?: (token: string) => void;
-}
-
-/** Who a call is made for: every PVWA call carries the caller's own token. */
-export interface PvwaCaller {
-  token: string;
-  requestId: string;
-  /** Told of each call made for this caller: the request's record, which logs and counts it. */
-  observer: PvwaCallObserver;
-}
-
-/** A logon's caller: no token yet; a password never shown; the PVWA's cookies of the challenge it answers. */
-interface LogonCaller extends Omit<PvwaCaller, 'token'> {
-  token?: undefined;
-  password: string;
-  cookie?: string;
-}
-type Caller = PvwaCaller | LogonCaller;
-
-/** One finished upstream call, for logs and metrics. */
-export interface PvwaCall {
-  endpoint: PvwaEndpoint;
-  /** The PVWA's HTTP status; null when it did not answer. */
-  status: number | null;
-  durationMs: number;
-  attempts: number;
-  failure?: PvwaFailure;
+  /**
+   * Told of each token the PVWA refused (401 or 403 to a call made with it), before the call's
+   * error reaches its caller: the one place the gateway learns that a PVWA session is over.
+   */
+  onTokenRefused?: (token: string, refusal: TokenRefusal) => void;
 }
 
 /** What a resolver can ask of the PVWA, already bound to one caller. */
@@ -75,81 +57,21 @@ export interface PvwaApi {
   logoff(): Promise<void>;
 }
 
+/**
+ * The PVWA as the rest of the gateway depends on it (the client, or a fake in a unit test): calls
+ * bound to one caller's token, and the logon that makes a token.
+ */
+export interface PvwaPort {
+  bind(caller: PvwaCaller): PvwaApi;
+  logon(request: LogonRequest, caller: Omit<PvwaCaller, 'token'>): Promise<LogonAnswer>;
+}
+
 /** A list as the PVWA answered it. */
 export interface PvwaEventList {
   /** The items, each unchecked (pvwa/validate.ts checks them). */
   items: unknown[];
   /** Bytes of JSON received. */
   bytes: number;
-}
-
-/** Told of each finished upstream call, for logs and metrics. */
-export interface PvwaCallObserver {
-  upstreamCall(call: PvwaCall): void;
-}
-
-export type PvwaEndpoint = 'getEvents' | 'updateEvent' | 'logon' | 'logoff';
-
-/** got's per-call `context`: what the retry policy needs to know of the call. */
-interface CallContext {
-  /** performance.now() by which the whole call must be done. */
-  deadlineAt: number;
-  [key: string]: unknown;
-}
-
-/**
- * A call's deadline, ended by its timer ('deadline') or by the gateway stopping its calls
- * ('shutdown'). A plain object rather than an AbortController: Node's AbortSignal, and what its
- * listeners reference, survives young-generation collections until the next full one, so one per
- * call grew the heap (see `send`).
- */
-class Deadline {
-  reason: 'deadline' | 'shutdown' | undefined;
-  /** What to stop when it ends: the list-slot wait, then the got request under way. */
-  onAbort: (() => void) | undefined;
-
-  abort(reason: 'deadline' | 'shutdown'): void {
-    if (this.reason !== undefined) return;
-    this.reason = reason;
-    const onAbort = this.onAbort;
-    this.onAbort = undefined;
-    onAbort?.();
-  }
-}
-
-/** A got request in stream mode (got's `Request`). */
-type GotStream = ReturnType<Got['stream']>;
-
-/** How the PVWA's certificate is verified: the system CAs plus PVWA_CA_FILE, unless PVWA_TLS_INSECURE. Readiness checks the same way. */
-export function pvwaTlsOptions(options: { ca?: string; insecureTls?: boolean }): { ca?: string[]; rejectUnauthorized: boolean } {
-  return { ca: options.ca ? [...rootCertificates, options.ca] : undefined, rejectUnauthorized: !options.insecureTls };
-}
-
-/**
- * got builds each call's `http.request` options as `{ ...cacheOptions, <35 more keys> }`, where
- * `cacheOptions` is itself a per-call spread copy of got's four (unused) cache settings. On
- * Node 20's V8, adding keys to a spread of a spread copy makes fresh hidden classes on every call:
- * about 11 KB per call that outlives young-generation collections, is promoted to the old
- * generation and then grows the heap (measured in docs/PERFORMANCE.md, "Memory"). We use no
- * HTTP cache, so the settings are emptied before the options are built: an empty spread adds no
- * class. `cacheOptions` is got's public option and is read only when `cache` is set.
- */
-function emptyCacheOptions(options: NormalizedOptions): void {
-  options.cacheOptions = {};
-}
-
-/**
- * got's `request` function: Node's own, given only the options got set. got hands it an object of
- * some 35 options, most of them undefined, which Node copies twice more (ClientRequest, then the
- * agent): passing the defined ones only saves 9 KB and about 10 us per call (docs/PERFORMANCE.md).
- */
-function leanRequest(url: URL, options: NativeRequestOptions, callback?: (response: IncomingMessage) => void): ClientRequest {
-  const lean: Record<string, unknown> = {};
-  for (const key in options) {
-    const value = (options as Record<string, unknown>)[key];
-    if (value !== undefined) lean[key] = value;
-  }
-  return (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, lean as RequestOptions, callback);
 }
 
 /** The PVWA's PATCH body for a status change: the PVWA's field names and spelling (NOT_REAL is NOTREAL). */
@@ -160,21 +82,21 @@ export function statusPatch(change: EventStatusChange): PvwaEventPatch {
   return patch;
 }
 
-
-export class PvwaClient {
+/**
+ * The PVWA client: what each call means (path, body, retry policy per endpoint) and the answers
+ * checked. How a call travels (deadline, list slots, size caps) is the transport's.
+ */
+export class PvwaClient implements PvwaPort {
   /** One got instance per endpoint, so a call only passes what varies: token, query, body. */
   private readonly http: Record<PvwaEndpoint, Got>;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
-  private readonly listGate: LimitFunction;
-  /** The deadlines of the calls under way (queued for a list slot included). */
-  private readonly calls = new Set<Deadline>();
-  private stopping = false;
+  private readonly transport: PvwaTransport;
 
   constructor(
     private readonly options: PvwaClientOptions,
     private readonly logger: Logger,
   ) {
-    this.listGate = pLimit(options.maxConcurrentLists);
+    this.transport = new PvwaTransport(options, logger);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
     this.agents = {
       http: new HttpAgent(agentOptions),
@@ -243,8 +165,7 @@ export class PvwaClient {
    * request is answered (SHUTTING_DOWN) rather than cut when shutdown closes the connections.
    */
   stopCalls(): void {
-    this.stopping = true;
-    for (const call of this.calls) call.abort('shutdown');
+    this.transport.stopCalls();
   }
 
   /**
@@ -296,170 +217,24 @@ export class PvwaClient {
   }
 
   /**
-   * One upstream call: the caller's token and request id on it, the overall deadline around it
-   * (queueing for a list slot included), and the answer parsed as JSON.
+   * One upstream call through the transport, and its answer parsed as JSON. A token the PVWA
+   * refused (401 or 403) is reported here, once, before the error reaches the caller.
    */
   private async call(endpoint: PvwaEndpoint, caller: Caller, path: string, body?: string): Promise<{ body: unknown; bytes: number }> {
-    const started = performance.now();
-    const context: CallContext = { deadlineAt: started + this.options.deadlineMs };
-    const deadline = new Deadline();
-    if (this.stopping) deadline.abort('shutdown');
-    // Cleared as soon as the call settles, so neither the timer nor what it references outlives it.
-    const deadlineTimer = setTimeout(() => deadline.abort('deadline'), this.options.deadlineMs);
-    this.calls.add(deadline);
+    let answer;
     try {
-      const send = () => this.send(endpoint, caller, path, body, deadline, context, started);
-      const answer = endpoint === 'getEvents' ? await this.throughListGate(send, deadline, caller, started) : await send();
-      // The answer to a Logoff means nothing.
-      if (endpoint === 'logoff') return { body: undefined, bytes: answer.rawBody.length };
-      const parsed = parseJson(answer);
-      if (parsed === undefined) {
-        throw new PvwaError('bad-response', 'The PVWA answered with a body that is not JSON.', { status: answer.statusCode });
-      }
-      return { body: parsed, bytes: answer.rawBody.length };
-    } finally {
-      clearTimeout(deadlineTimer);
-      this.calls.delete(deadline);
+      answer = await this.transport.call(this.http[endpoint], endpoint, caller, path, body);
+    } catch (error) {
+      const refusal = caller.token !== undefined ? tokenRefusal(error) : null;
+      if (refusal !== null) this.options.onTokenRefused?.(caller.token as string, refusal);
+      throw error;
     }
-  }
-
-  /**
-   * Lists are large (2,000 events are 2.6 MB of JSON, several times that once parsed), so only
-   * PVWA_MAX_CONCURRENT_LISTS of them are fetched and held at once; the others wait their turn,
-   * within their deadline. This bounds memory under load without limiting the small PATCHes.
-   */
-  private throughListGate(send: () => Promise<UpstreamAnswer>, deadline: Deadline, caller: Caller, started: number): Promise<UpstreamAnswer> {
-    return new Promise((resolve, reject) => {
-      let running = false;
-      // Only a call still waiting for its slot is failed here; a running one fails in send().
-      const onAbort = () => {
-        if (running) return;
-        const failure = deadline.reason === 'shutdown' ? shuttingDown(0) : new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts: 0 });
-        this.report(caller, { endpoint: 'getEvents', status: null, durationMs: performance.now() - started, attempts: 0, failure: failure.failure });
-        reject(failure);
-      };
-      if (deadline.reason !== undefined) return onAbort();
-      deadline.onAbort = onAbort;
-      this.listGate(() => {
-        if (deadline.reason !== undefined) return Promise.resolve(undefined);
-        running = true;
-        return send();
-      }).then(
-        (answer) => {
-          if (answer) resolve(answer);
-        },
-        reject,
-      );
-    });
-  }
-
-  /**
-   * The got call itself; every failure becomes a PvwaError here and nowhere else.
-   *
-   * got's stream interface, not its promise: the promise (a p-cancelable) and an AbortSignal per
-   * call each keep the whole request (got's Request, Node's ClientRequest and IncomingMessage,
-   * the buffers) alive through every young-generation collection until the next full one, so
-   * about 14 KB per call was promoted to the old generation and grew the heap; the stream costs
-   * about 0.1 ms less per call as well (docs/PERFORMANCE.md, "Memory"). Retries stay got's own:
-   * got emits `retry` after its backoff (our calculateDelay), and the next attempt is got's
-   * retry stream. The deadline destroys the attempt under way.
-   */
-  private send(endpoint: PvwaEndpoint, caller: Caller, path: string, body: string | undefined, deadline: Deadline, context: CallContext, started: number): Promise<UpstreamAnswer> {
-    if (this.options.insecureTls) this.logger.warn({ endpoint }, 'calling the PVWA without TLS verification');
-    // Only a list may be large; any other answer (an event, an error) is one object.
-    const cap = endpoint === 'getEvents' ? this.options.maxBodyBytes : this.options.maxEventBytes;
-    return new Promise<UpstreamAnswer>((resolve, reject) => {
-      let tooBig = false;
-      let settled = false;
-      let current: GotStream;
-      // Also the deadline's handler (called without arguments): it stops the attempt under way, or
-      // the wait before a retry. Not a closure of its own: one more closure per call, stored on
-      // the deadline, made V8 keep every call's objects (got's Request, the ClientRequest, the
-      // answer) through young collections until the next full one: 13.6 KB promoted and 80 us
-      // more per call, measured with --trace-gc-nvp (docs/PERFORMANCE.md, "Memory").
-      const fail = (error?: unknown, attempts?: number) => {
-        if (settled) return;
-        if (attempts === undefined) {
-          current.destroy();
-          attempts = 1 + current.retryCount;
-        }
-        settled = true;
-        deadline.onAbort = undefined;
-        let failure: PvwaError;
-        if (error instanceof PvwaError) failure = error;
-        else if (deadline.reason === 'shutdown') failure = shuttingDown(attempts);
-        else if (deadline.reason === 'deadline') failure = new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts });
-        else if (tooBig) failure = new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts });
-        else failure = pvwaErrorFrom(error, caller.token ?? caller.password, attempts, this.logger, caller.requestId);
-        this.report(caller, { endpoint, status: failure.details.status ?? null, durationMs: performance.now() - started, attempts: failure.details.attempts ?? attempts, failure: failure.failure });
-        if (failure.details.status === 401 && caller.token !== undefined) this.options.onTokenRejected?.(caller.token);
-        reject(failure);
-      };
-      const attempt = (stream: GotStream) => {
-        current = stream;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let response: Response | undefined;
-        // The cap is checked as the answer arrives (an error answer included, which got reads
-        // itself, not through this stream): its announced length first, then the bytes read, once
-        // decoded (a small gzip answer can expand past any cap); so an answer over the cap costs
-        // at most the cap. The tap only counts: got's own reader is attached first, so the answer
-        // does not start flowing early.
-        stream.once('request', (request: ClientRequest) => {
-          request.once('response', (native: IncomingMessage) => {
-            let received = 0;
-            const over = () => {
-              tooBig = true;
-              stream.destroy();
-              fail(undefined, 1 + stream.retryCount);
-            };
-            if (Number(native.headers['content-length'] ?? 0) > cap) return over();
-            // got has set its response by now: the decoded answer (the native one when not encoded).
-            (stream.response ?? native).on('data', (chunk: Buffer) => {
-              received += chunk.length;
-              if (received > cap && !tooBig) over();
-            });
-          });
-        });
-        stream.once('response', (answer: Response) => {
-          response = answer;
-        });
-        stream.on('data', (chunk: Buffer) => {
-          // Capped by the tap above, which counts the same bytes as got reads them.
-          if (tooBig) return;
-          size += chunk.length;
-          chunks.push(chunk);
-        });
-        stream.once('end', () => {
-          if (settled || response === undefined) return;
-          const rawBody = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-          const answer: UpstreamAnswer = {
-            statusCode: response.statusCode, headers: response.headers, url: response.url, retryCount: stream.retryCount, rawBody, body: rawBody.toString(),
-          };
-          const redirected = redirectFailure(answer, this.logger);
-          if (redirected) return fail(redirected, 1 + stream.retryCount);
-          settled = true;
-          deadline.onAbort = undefined;
-          this.report(caller, { endpoint, status: answer.statusCode, durationMs: performance.now() - started, attempts: 1 + answer.retryCount });
-          resolve(answer);
-        });
-        stream.once('error', (error: RequestError) => fail(error, 1 + (error.request?.retryCount ?? stream.retryCount)));
-        stream.once('retry', (_retryCount: number, _error: RequestError, createRetryStream: () => GotStream) => {
-          if (!settled) attempt(createRetryStream());
-        });
-        // A stream without a body waits for one to be written, unless its method cannot have one.
-        if (body === undefined && endpoint !== 'getEvents') stream.end();
-      };
-      const headers = caller.token !== undefined ? { authorization: caller.token, 'x-request-id': caller.requestId } : { cookie: caller.cookie, 'x-request-id': caller.requestId };
-      // Not got's `.stream()`: it spreads the options into a new object with `isStream` added,
-      // which on Node 20's V8 makes a fresh hidden class on every call (see emptyCacheOptions).
-      attempt(this.http[endpoint](path, { body, headers, context, isStream: true }));
-      deadline.onAbort = fail;
-      if (deadline.reason !== undefined) fail();
-    });
-  }
-
-  private report(caller: Caller, call: PvwaCall): void {
-    caller.observer.upstreamCall(call);
+    // The answer to a Logoff means nothing.
+    if (endpoint === 'logoff') return { body: undefined, bytes: answer.rawBody.length };
+    const parsed = parseJson(answer);
+    if (parsed === undefined) {
+      throw new PvwaError('bad-response', 'The PVWA answered with a body that is not JSON.', { status: answer.statusCode });
+    }
+    return { body: parsed, bytes: answer.rawBody.length };
   }
 }

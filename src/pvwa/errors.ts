@@ -54,3 +54,18 @@ export class PvwaChallenge extends PvwaError {
     super('status', prompt, details);
   }
 }
+
+/**
+ * The PVWA refused a token: it answered 401 (the session is over: expired, logged off) or 403
+ * (it refuses this session) to a call made with it. The one rule of the gateway: whatever it keeps
+ * for that session is dropped (the client reports it through `onTokenRefused`), and a WebSocket
+ * of that session is closed with the code http/websocket.ts gives each refusal.
+ */
+export type TokenRefusal = 401 | 403;
+
+/** The refusal a failed call carries, or null when it is another failure. */
+export function tokenRefusal(error: unknown): TokenRefusal | null {
+  if (!(error instanceof PvwaError) || error.failure !== 'status') return null;
+  const { status } = error.details;
+  return status === 401 || status === 403 ? status : null;
+}

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { isIP } from 'node:net';
 import { HTTPError, RequestError } from 'got';
 import type { Logger } from 'pino';
 import { PvwaChallenge, PvwaError } from './errors.js';
+import { MAX_LOGGED_TEXT, scrubToken, withheldBecause } from './safe-message.js';
 import type { PvwaErrorBody } from './types.js';
 
 /**
@@ -75,53 +75,6 @@ export function redirectFailure(response: UpstreamAnswer, logger: Logger): PvwaE
   return new PvwaError('redirect', 'The PVWA redirected: check PVWA_URL, or a sign-on page is in front of the API.', {
     status, attempts: 1 + response.retryCount,
   });
-}
-
-/** Longest PVWA message shown to clients; a longer one is not a plain message. */
-const MAX_SHOWN_LENGTH = 200;
-/** Most of an upstream error text written to the (debug) log. */
-const MAX_LOGGED_TEXT = 8192;
-/** Tokens at least this long cannot occur in text by chance: every occurrence is one. */
-const DISTINCT_TOKEN_LENGTH = 16;
-
-const LEAKS: Array<[reason: string, pattern: RegExp]> = [
-  ['a stack frame', /\bat\s+[\w$.<>`[\]]+\s*\(|(?:^|\s)at\s+[a-z_$][\w$<>]*\.[\w$<>.]+|\bstack\s*trace\b|\bstack:|\btraceback\b|:line\s+\d+/i],
-  ['a URL', /\b[a-z][a-z0-9+.-]*:\/\//i],
-  ['a UNC path', /\\\\[^\\\s]+\\/],
-  ['a file path', /\b[a-z]:[\\/]|[\w.$-]\\[\w.$-]|(?:^|[\s'"(=:])~?\/[\w.-]+\/[\w.-]/i],
-  ['an IP address', /\b\d{1,3}(?:\.\d{1,3}){3}\b/],
-];
-/** A dotted name whose last label is a word: sql01.corp.local, System.Web, pvwa.example.com. */
-const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$/i;
-
-/**
- * Why a PVWA message must not reach clients, or null when it may: only a single line of at most
- * 200 characters without stack frames, paths, URLs, addresses or host names is shown, and never
- * one that contains the caller's token (it is not patched: the gateway's own message is shown).
- */
-export function withheldBecause(message: string, token: string): string | null {
-  if (token !== '' && message.includes(token)) return "the caller's token";
-  for (const [reason, pattern] of LEAKS) if (pattern.test(message)) return reason;
-  for (const word of message.split(/[^\w.:%-]+/)) {
-    const bare = word.replace(/^[.:-]+|[.:-]+$/g, '');
-    if (isIP(bare) || isIP(bare.replace(/%.*$/, ''))) return 'an IP address';
-    if (HOST_NAME.test(bare)) return 'a host name';
-  }
-  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(message)) return 'more than one line';
-  if (message.length > MAX_SHOWN_LENGTH) return `more than ${MAX_SHOWN_LENGTH} characters`;
-  return null;
-}
-
-/**
- * Text with the caller's token replaced by [token], for the log. A token too short to be told
- * from text (a one-letter token is in every other word) is replaced only where it stands alone,
- * so the text around it is never mangled.
- */
-export function scrubToken(text: string, token: string): string {
-  if (token === '' || !text.includes(token)) return text;
-  if (token.length >= DISTINCT_TOKEN_LENGTH) return text.split(token).join('[token]');
-  const escaped = token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return text.replace(new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g'), '[token]');
 }
 
 /**

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
 import { badUserInput } from '../errors.js';
-import type { LogonInput, LogonResult, SessionDelivery } from '../graph/generated/resolvers-types.js';
-import type { PvwaApi, PvwaCaller, PvwaClient } from '../pvwa/client.js';
+import type { PvwaApi, PvwaCaller, PvwaPort } from '../pvwa/client.js';
 import type { LogonAnswer, LogonRequest } from '../pvwa/types.js';
+import type { CookieSession, Credentials } from './credentials.js';
 import { clearedSessionCookie, cookieValues, SESSION_COOKIE, sessionCookie } from './cookie.js';
 import { CHALLENGE_TTL_MS, openChallenge, openSession, Sealer, sealChallenge, sealSession, SessionSecret } from './seal.js';
 
@@ -13,34 +12,38 @@ import { CHALLENGE_TTL_MS, openChallenge, openSession, Sealer, sealChallenge, se
  * sealed challenge state, so any replica with the same SESSION_SECRET continues what another began.
  */
 
-/** Why a session ended: the caller logged off, or the PVWA answered 401 to its token. */
-export type SessionEndReason = 'logoff' | 'rejected';
-/** Told of each session that ended, with its token: the hook for whatever is kept per session. */
+/**
+ * Why a PVWA session ended: the caller logged off, or the PVWA refused its token (401: rejected,
+ * 403: forbidden).
+ */
+export type SessionEndReason = 'logoff' | 'rejected' | 'forbidden';
+/** Told of each PVWA session that ended, with its token: the hook for whatever is kept per session. */
 export type SessionEndedListener = (token: string, reason: SessionEndReason) => void;
 
-/** What a request's session cookie gave. */
-export interface CookieSession {
-  /** The token of the first session cookie that opened; null when none did. */
-  token: string | null;
-  /** A session cookie was sent but none opened: tampered, sealed with another secret, or too old. */
-  stale: boolean;
+/** Where the session of a successful logon is handed to the client. */
+export type SessionDelivery = 'TOKEN' | 'COOKIE';
+
+/** A logon as the `logon` mutation takes it (the graph's LogonInput). */
+export interface LogonCredentials {
+  method?: LogonRequest['method'] | null;
+  username: string;
+  password: string;
+  delivery?: SessionDelivery | null;
+  concurrentSession?: boolean | null;
 }
 
-/** Where the token of a request comes from. */
-export interface Credentials extends CookieSession {
-  /** Whether `token` is the session cookie's (no Authorization header was sent). */
-  fromCookie: boolean;
-}
+/** What a logon step gave: a session, or a challenge to answer (the graph's LogonResult). */
+export type LogonOutcome = { delivery: SessionDelivery; token: string | null } | { challengeId: string; message: string };
 
 /** What the logon mutations need, for one request. */
-export interface SessionApi {
-  logon(input: LogonInput): Promise<LogonResult>;
-  respondToChallenge(challengeId: string, response: string, delivery: SessionDelivery): Promise<LogonResult>;
+export interface LogonApi {
+  logon(input: LogonCredentials): Promise<LogonOutcome>;
+  respondToChallenge(challengeId: string, response: string, delivery: SessionDelivery): Promise<LogonOutcome>;
   logoff(): Promise<boolean>;
 }
 
 /** One request's side of it: who asks, the cookies to answer, the PVWA client bound to its token. */
-export interface SessionRequest {
+export interface LogonScope {
   caller: Omit<PvwaCaller, 'token'>;
   credentials: Credentials;
   /** Set-Cookie values of the response (written by the /graphql route). */
@@ -49,18 +52,19 @@ export interface SessionRequest {
   pvwa(): PvwaApi;
 }
 
-export interface SessionsOptions {
+export interface LogonOptions {
   secret: SessionSecret;
   maxAgeMs: number;
   secureCookie: boolean;
-  client: PvwaClient;
+  pvwa: Pick<PvwaPort, 'logon'>;
   sessionEnded: SessionEndedListener;
 }
 
-export class Sessions {
+/** Logon, logoff and the session cookie: who the caller is. */
+export class LogonService {
   private readonly sealer: Sealer;
 
-  constructor(private readonly options: SessionsOptions) {
+  constructor(private readonly options: LogonOptions) {
     this.sealer = new Sealer(options.secret);
   }
 
@@ -75,7 +79,7 @@ export class Sessions {
     return { token: null, stale: values.length > 0 };
   }
 
-  bind(request: SessionRequest): SessionApi {
+  bind(request: LogonScope): LogonApi {
     return {
       logon: (input) => this.logon(request, input),
       respondToChallenge: (challengeId, response, delivery) => this.respondToChallenge(request, challengeId, response, delivery),
@@ -83,7 +87,7 @@ export class Sessions {
     };
   }
 
-  private async logon(request: SessionRequest, input: LogonInput): Promise<LogonResult> {
+  private async logon(request: LogonScope, input: LogonCredentials): Promise<LogonOutcome> {
     requireText(input.username, 'input.username');
     requireText(input.password, 'input.password');
     const logon: LogonRequest = {
@@ -92,21 +96,21 @@ export class Sessions {
       password: input.password,
       concurrentSession: input.concurrentSession ?? false,
     };
-    const answer = await this.options.client.logon(logon, request.caller);
+    const answer = await this.options.pvwa.logon(logon, request.caller);
     return this.result(request, answer, logon, input.delivery ?? 'TOKEN');
   }
 
-  private async respondToChallenge(request: SessionRequest, challengeId: string, response: string, delivery: SessionDelivery): Promise<LogonResult> {
+  private async respondToChallenge(request: LogonScope, challengeId: string, response: string, delivery: SessionDelivery): Promise<LogonOutcome> {
     const state = openChallenge(this.sealer, challengeId, Date.now());
     if (state === null) throw badUserInput('The logon challenge is invalid or has expired; log on again.', { argument: 'challengeId' });
     requireText(response, 'response');
     const logon: LogonRequest = { method: state.method, username: state.username, password: response, cookies: state.cookies };
-    const answer = await this.options.client.logon(logon, request.caller);
+    const answer = await this.options.pvwa.logon(logon, request.caller);
     return this.result(request, answer, logon, delivery);
   }
 
   /** A token is delivered as asked; a challenge is sealed with what answering it needs. */
-  private result(request: SessionRequest, answer: LogonAnswer, logon: LogonRequest, delivery: SessionDelivery): LogonResult {
+  private result(request: LogonScope, answer: LogonAnswer, logon: LogonRequest, delivery: SessionDelivery): LogonOutcome {
     if ('challenge' in answer) {
       const challengeId = sealChallenge(this.sealer, {
         username: logon.username,
@@ -130,7 +134,7 @@ export class Sessions {
    * Ends the session upstream. The cookie is cleared when the session was the cookie's, or the
    * cookie was stale, even when the PVWA's Logoff fails (the failure is still answered).
    */
-  private async logoff(request: SessionRequest): Promise<boolean> {
+  private async logoff(request: LogonScope): Promise<boolean> {
     const { credentials } = request;
     if (credentials.fromCookie || credentials.stale) request.responseCookies.push(clearedSessionCookie(this.options.secureCookie));
     await request.pvwa().logoff();
@@ -151,23 +155,12 @@ function mergeCookies(earlier: string[], latest: string[]): string[] {
   return [...byName.values()];
 }
 
-/** The gateway's sessions: SESSION_SECRET's, or in development without one, a secret of this process. */
-export function createSessions(config: Config, client: PvwaClient, sessionEnded: SessionEndedListener, logger: Logger): Sessions {
-  let secret = config.SESSION_SECRET;
+/** The gateway's logons, sealed with `secret`, or in development without one, a secret of this process. */
+export function createLogonService(options: Omit<LogonOptions, 'secret'> & { secret: SessionSecret | undefined }, logger: Logger): LogonService {
+  let { secret } = options;
   if (secret === undefined) {
     secret = SessionSecret.random();
     logger.warn('SESSION_SECRET is unset: session cookies and logon challenges are sealed with a secret made for this process, which another replica or a restart cannot open');
   }
-  return new Sessions({ secret, maxAgeMs: config.SESSION_MAX_AGE_MS, secureCookie: config.SESSION_COOKIE_SECURE, client, sessionEnded });
-}
-
-/** The listener, guarded: a failing listener is logged and never fails the request that ended the session. */
-export function guardSessionEnded(listener: SessionEndedListener | undefined, logger: Logger): SessionEndedListener {
-  return (token, reason) => {
-    try {
-      listener?.(token, reason);
-    } catch (error) {
-      logger.error({ err: error, reason }, 'a session-ended listener failed');
-    }
-  };
+  return new LogonService({ ...options, secret });
 }

@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PvwaCall } from '../pvwa/client.js';
-import type { ReadKind } from './record.js';
+
+/** How an event list read was served: the whole list, or only what changed since the session's snapshot. */
+export type ReadKind = 'full' | 'delta';
 
 /**
  * Prometheus metrics (prom-client), one registry per gateway. Labels never carry a token, an

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PvwaCall, PvwaCallObserver } from '../pvwa/client.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics, ReadKind } from './metrics.js';
 
 /**
  * The request record: what a request's log line and metrics say about it. It is created when the
@@ -17,8 +17,8 @@ export function requestIdFrom(header: string | undefined): string {
   return header !== undefined && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-/** How a read was served: a whole list, or only what changed since the session's snapshot. */
-export type ReadKind = 'full' | 'delta';
+/** What decides the log line's `read` when a request read more than once: a full read shows. */
+const READ_RANK: Record<ReadKind, number> = { delta: 0, full: 1 };
 
 export class RequestRecord implements PvwaCallObserver {
   operationName: string | null = null;
@@ -48,6 +48,24 @@ export class RequestRecord implements PvwaCallObserver {
     if (call.attempts > 0) this.upstreamCalls++;
     this.upstreamMs += call.durationMs;
     this.telemetry.upstreamCall(call, this.requestId);
+  }
+
+  /** The operation the request runs: its name (null when anonymous) and type. */
+  operation(name: string | null, type: string): void {
+    this.operationName = name;
+    this.operationType = type;
+  }
+
+  /** The answer was one rendered earlier from the same snapshot version, for the same operation (not executed again). */
+  servedRendered(name: string | null, type: string | null): void {
+    this.rendered = true;
+    this.operationName = name;
+    this.operationType = type;
+  }
+
+  /** An event list read the request made, and how it was served. */
+  eventsRead(kind: ReadKind): void {
+    if (this.read === null || READ_RANK[kind] > READ_RANK[this.read]) this.read = kind;
   }
 
   /** A bulk mutation's items, counted by outcome (OK or the item's error code). */

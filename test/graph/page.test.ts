@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeCursor, encodeCursor, paginate, sortEvents, type SortedEvent } from '../../src/graph/page.js';
+import { sortEvents } from '../../src/events/order.js';
+import type { SortedEvent } from '../../src/events/types.js';
+import { decodeCursor, encodeCursor, paginate } from '../../src/graph/page.js';
 import type { PvwaEvent } from '../../src/pvwa/types.js';
 
 const event = (id: string, lastUpdateTime: number) => ({ id, type: 'T', score: 1, createTime: 1, lastUpdateTime, mStatus: 'OPEN' }) as PvwaEvent;

@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createApollo, createSchema } from '../../src/apollo.js';
-import { createSessions } from '../../src/sessions/logon.js';
-import { SnapshotStore } from '../../src/sessions/snapshots.js';
+import { SnapshotStore } from '../../src/events/snapshot-store.js';
+import { createLogonService } from '../../src/sessions/logon.js';
 import { loadConfig } from '../../src/config.js';
 import { boundDepth, MAX_JSON_DEPTH, TRUNCATED_MARKER } from '../../src/graph/passthrough.js';
 import { graphqlRoute } from '../../src/http/graphql.js';
-import type { PvwaApi, PvwaClient } from '../../src/pvwa/client.js';
+import type { PvwaApi, PvwaPort } from '../../src/pvwa/client.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { Metrics } from '../../src/telemetry/metrics.js';
 import { Telemetry } from '../../src/telemetry/record.js';
@@ -107,9 +107,10 @@ describe('any 500 the gateway answers', () => {
     const api: Partial<PvwaApi> = {
       updateEvent: async (id) => ({ id, type: 'T', score: 1, createTime: 1, lastUpdateTime: 1, mStatus: 'OPEN', additionalData: { n: 1n } }),
     };
-    const client = { bind: () => api } as unknown as PvwaClient;
+    const pvwa = { bind: () => api as PvwaApi, logon: () => Promise.reject(new Error('not used')) } satisfies PvwaPort;
     const store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10_000, maxBytes: 1024 * 1024 });
-    const deps = { client, logger, sessions: createSessions(config, client, () => {}, logger), store, snapshotReads: false };
+    const logons = createLogonService({ secret: undefined, maxAgeMs: 60_000, secureCookie: true, pvwa, sessionEnded: () => {} }, logger);
+    const deps = { pvwa, logger, logons, store, snapshotReads: false };
     const route = graphqlRoute({ apollo, deps, telemetry: new Telemetry(logger, new Metrics(10)), maxRequestBytes: 65536 });
     server = createServer((req, res) => void route(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { startGateway } from '../../src/http/server.js';
+import { startGateway } from '../../src/gateway.js';
 import type { Fault } from '../../src/simulator/server.js';
 import { eventCalls, startHarness, type Harness } from '../support/harness.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { scrubToken, withheldBecause } from '../../src/pvwa/failures.js';
+import { scrubToken, withheldBecause } from '../../src/pvwa/safe-message.js';
 import { fixture, startHarness, type Harness } from '../support/harness.js';
 
 const CLOSE = 'mutation($id: ID!) { updateEventStatus(id: $id, status: CLOSED) { id status } }';

@@ -82,7 +82,7 @@ describe('CORS_ORIGINS', () => {
     for (const origin of ['https://localhost:5173', 'http://localhost.evil.com', 'http://localhost:5173.evil.com', 'http://127.0.0.2:80', 'http://localhost:']) {
       expect(allows(origin)).toBe(false);
     }
-    expect(loadConfig({ NODE_ENV: 'production' }).CORS_ORIGINS).toEqual([]);
+    expect(loadConfig({ NODE_ENV: 'production', PVWA_URL: 'https://pvwa.example.com/PasswordVault', SESSION_SECRET: 'ab'.repeat(32) }).CORS_ORIGINS).toEqual([]);
   });
 
   it('reads exact origins, normalised as browsers send them', () => {

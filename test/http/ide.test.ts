@@ -117,10 +117,13 @@ describe('GraphQL IDE over HTTP', () => {
     expect((await fetch(off.gateway.url + GRAPHIQL_JS)).status).toBe(404);
   });
 
+  /** What production requires besides NODE_ENV (the PVWA is replaced by the harness's simulator). */
+  const PRODUCTION = { NODE_ENV: 'production', PVWA_URL: 'https://pvwa.example.com/PasswordVault', SESSION_SECRET: 'ab'.repeat(32) };
+
   it('is off by default in production, on otherwise', async () => {
     expect(loadConfig({}).GRAPHQL_IDE).toBe(true);
-    expect(loadConfig({ NODE_ENV: 'production' }).GRAPHQL_IDE).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_IDE: 'true' }).GRAPHQL_IDE).toBe(true);
+    expect(loadConfig({ ...PRODUCTION }).GRAPHQL_IDE).toBe(false);
+    expect(loadConfig({ ...PRODUCTION, GRAPHQL_IDE: 'true' }).GRAPHQL_IDE).toBe(true);
     const prod = await startHarness({ env: { NODE_ENV: 'production' } });
     try {
       const response = await page(prod.gateway.url);

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../src/config.js';
-import { startGateway, type Gateway } from '../../src/http/server.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
 import { CHALLENGE_TTL_MS, openChallenge, openSession, Sealer, sealChallenge, SessionSecret } from '../../src/sessions/seal.js';
 import { RADIUS_USER } from '../../src/simulator/server.js';
 import { createLogger } from '../../src/telemetry/logger.js';

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import type { IdeOptions } from '../../src/http/ide.js';
-import { startGateway, type Gateway, type GatewayOptions } from '../../src/http/server.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { DEMO_TOKEN, startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
 
 export { EVENT_FIELDS } from './fields.js';

@@ -65,12 +65,12 @@ export function mutationResolvers(bulk: { maxIds: number; concurrency: number })
     },
 
     // Logon and its challenge need no session: a stale session cookie is ignored there.
-    logon: (_parent, { input }, context) => context.session.logon(input),
+    logon: (_parent, { input }, context) => context.logon.logon(input),
 
     respondToLogonChallenge: (_parent, { challengeId, response, delivery }, context) =>
-      context.session.respondToChallenge(challengeId, response, delivery ?? 'TOKEN'),
+      context.logon.respondToChallenge(challengeId, response, delivery ?? 'TOKEN'),
 
-    logoff: (_parent, _args, context) => context.session.logoff(),
+    logoff: (_parent, _args, context) => context.logon.logoff(),
   };
 }
 

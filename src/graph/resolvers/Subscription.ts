@@ -1,11 +1,15 @@
-import type { LiveChange } from '../../sessions/live.js';
-import type { SubscriptionResolvers } from '../generated/resolvers-types.js';
+import type { EventChange } from '../../events/types.js';
+import type { SecurityEventChangeResolvers, SubscriptionResolvers } from '../generated/resolvers-types.js';
 import { eventFilter } from '../filter.js';
 
 export const Subscription: SubscriptionResolvers = {
   securityEventChanged: {
     // The filter is checked (accountId included) before the subscription starts.
     subscribe: (_parent, { filter }, context) => context.subscribeToChanges(eventFilter(filter, { withAccount: true }) ?? (() => true)),
-    resolve: (change: LiveChange) => change,
+    resolve: (change: EventChange) => change,
   },
+};
+
+export const SecurityEventChange: SecurityEventChangeResolvers = {
+  event: (change) => change.entry.event,
 };

@@ -8,7 +8,7 @@ import { LogonResult, mutationResolvers } from './Mutation.js';
 import { NetworkAddress, ResolvedAddress } from './NetworkAddress.js';
 import { Query } from './Query.js';
 import { SecurityEvent } from './SecurityEvent.js';
-import { Subscription } from './Subscription.js';
+import { SecurityEventChange, Subscription } from './Subscription.js';
 
 /** The resolvers; the bulk mutation's bounds come from the configuration. */
 export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: number }): Resolvers {
@@ -18,6 +18,7 @@ export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: 
     Query,
     Mutation: mutationResolvers({ maxIds: options.bulkMaxIds, concurrency: options.bulkConcurrency }),
     Subscription,
+    SecurityEventChange,
     LogonResult,
     SecurityEvent,
     Audit,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { tokenFrom } from '../src/context.js';
+import { tokenFrom } from '../../src/sessions/credentials.js';
 
 describe('the caller token from Authorization', () => {
   it.each([

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
-import { compareEvents, sortable, type SortedEvent } from '../graph/page.js';
 import type { PvwaEventList } from '../pvwa/client.js';
 import type { PvwaEvent, PvwaEventQuery } from '../pvwa/types.js';
-import type { ReadKind } from '../telemetry/record.js';
-import { partitionEvents, type SkippedEvent } from '../pvwa/validate.js';
+import { partitionEvents } from '../pvwa/validate.js';
+import type { ReadKind } from '../telemetry/metrics.js';
+import { sortable } from './order.js';
+import { MAX_RENDERED_BYTES, Snapshot, snapshotKey, type RenderedAnswer, type SnapshotRead } from './snapshot.js';
+import type { EventChange, SortedEvent } from './types.js';
 
 /**
  * Per-session event snapshots: after a session's first read, its reads move only what changed.
@@ -28,11 +28,6 @@ import { partitionEvents, type SkippedEvent } from '../pvwa/validate.js';
  *   are kept under `maxBytes` (JSON bytes received), least recently used sessions out first.
  */
 
-/** The key of a session: the SHA-256 of its token. The raw token is never kept. */
-export function sessionKey(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
-
 export interface SnapshotOptions {
   /** Age after which a read makes a full refresh; also how long an unused snapshot is kept. */
   maxAgeMs: number;
@@ -40,162 +35,24 @@ export interface SnapshotOptions {
   overlapMs: number;
   /** Bound on all snapshots together, in JSON bytes received. */
   maxBytes: number;
+  /**
+   * The wall clock the ages are measured with (epoch ms; Date.now by default). Injected so a test
+   * can move time past the max age instead of waiting for it.
+   */
+  now?: () => number;
 }
 
-
-/** What a read gets: the session's events in page order, the items left out, and how it was served. */
-export interface SnapshotRead {
-  events: SortedEvent[];
-  skipped: SkippedEvent[];
-  kind: ReadKind;
-  /** Changes whenever what the read shows changes (an answer rendered from it is still exact while it holds). */
-  version: number;
-}
-
-/**
- * A GraphQL answer rendered from one snapshot at one version: while the snapshot stays at that
- * version, the same request of the same session gets the same bytes. Kept in the snapshot, so it
- * is the session's alone, counted in its size and dropped with it.
- */
-export interface RenderedAnswer {
-  version: number;
-  /** As bytes: written as they are, with no conversion per request. */
-  body: Buffer;
-  headers: Array<[string, string]>;
-  operationName: string | null;
-  operationType: string | null;
-}
-
-/**
- * Versions come from one counter for all snapshots: a snapshot made again for the same session
- * never reaches a version an answer of its predecessor was rendered from.
- */
-let versions = 0;
-
-/** Most answers kept per snapshot, and the largest one kept. */
-const MAX_RENDERED = 16;
-const MAX_RENDERED_BYTES = 1024 * 1024;
 
 /** Told of each upstream read, for metrics. */
 export interface SnapshotObserver {
   read(kind: ReadKind, bytes: number): void;
 }
 
-/** An event a session's snapshot did not hold before, or one whose lastUpdateTime or status changed. */
-export interface SnapshotChange {
-  kind: 'CREATED' | 'UPDATED';
-  entry: SortedEvent;
-}
-
 /** Told of a session's changes (the live-events poller); only sessions with one are diffed. */
-export type ChangeListener = (changes: SnapshotChange[]) => void;
+export type ChangeListener = (changes: EventChange[]) => void;
 
 /** The upstream GET of one read, with the caller's own token. */
 export type FetchEvents = (query: PvwaEventQuery) => Promise<PvwaEventList>;
-
-interface Held {
-  entry: SortedEvent;
-  /** This event's share of the JSON bytes of the answer it came in. */
-  bytes: number;
-}
-
-class Snapshot {
-  readonly held = new Map<string, Held>();
-  /** Items left out (not mappable), by id (or by problem when they have none). */
-  skipped = new Map<string, SkippedEvent>();
-  watermark = Number.NEGATIVE_INFINITY;
-  /** Date.now() when the last full refresh started; 0 before the first. */
-  refreshedAt = 0;
-  lastUsed = 0;
-  bytes = 0;
-  /** The held events in page order; rebuilt only after a change. */
-  private sorted: SortedEvent[] | null = null;
-  /** Events written through by this session, with the write's sequence number. */
-  readonly localWrites = new Map<string, number>();
-  /** Bumped by every change of what a read would show. */
-  version = ++versions;
-  /** Answers rendered from this snapshot, by request (see RenderedAnswer). */
-  readonly rendered = new Map<string, RenderedAnswer>();
-  /** The GET in flight and when it started, and the one the reads that arrived before it wait for. */
-  running: Promise<SnapshotRead> | null = null;
-  runningSince = 0;
-  next: Promise<SnapshotRead> | null = null;
-
-  constructor(
-    readonly session: string,
-    readonly accountId: string | undefined,
-  ) {}
-
-  put(id: string, held: Held): void {
-    const old = this.held.get(id);
-    const sameKey = old !== undefined && old.entry.time === held.entry.time;
-    // A delta re-sends the events inside its overlap, mostly unchanged: nothing to do then.
-    if (sameKey && isDeepStrictEqual(old.entry.event, held.entry.event)) return;
-    this.version = ++versions;
-    this.bytes += held.bytes - (old?.bytes ?? 0);
-    this.held.set(id, held);
-    if (this.sorted === null) return;
-    // When the sort key did not move, the new copy takes the old one's place (in a copy of the
-    // array: pages already handed out keep theirs) instead of sorting the whole snapshot again.
-    const at = sameKey ? indexOf(this.sorted, old.entry) : -1;
-    if (at === -1) {
-      this.sorted = null;
-      return;
-    }
-    this.sorted = this.sorted.slice();
-    this.sorted[at] = held.entry;
-  }
-
-  remove(id: string): void {
-    const old = this.held.get(id);
-    if (!old) return;
-    this.version = ++versions;
-    this.bytes -= old.bytes;
-    this.held.delete(id);
-    this.sorted = null;
-  }
-
-  /** Records an item left out; true when that is news. */
-  skip(key: string, item: SkippedEvent): void {
-    const old = this.skipped.get(key);
-    if (old && old.problem === item.problem) return;
-    this.version = ++versions;
-    this.skipped.set(key, item);
-  }
-
-  unskip(key: string): void {
-    if (this.skipped.delete(key)) this.version = ++versions;
-  }
-
-  /** Keeps `answer` for `key`, in place of the oldest when full; returns the change in bytes. */
-  remember(key: string, answer: RenderedAnswer): number {
-    let delta = answer.body.length - (this.rendered.get(key)?.body.length ?? 0);
-    this.rendered.delete(key);
-    for (const [other, kept] of this.rendered) {
-      if (kept.version === this.version && this.rendered.size < MAX_RENDERED) continue;
-      this.rendered.delete(other);
-      delta -= kept.body.length;
-    }
-    this.rendered.set(key, answer);
-    this.bytes += delta;
-    return delta;
-  }
-
-  clear(): void {
-    this.version = ++versions;
-    this.rendered.clear();
-    this.held.clear();
-    this.skipped = new Map();
-    this.bytes = 0;
-    this.sorted = null;
-    this.watermark = Number.NEGATIVE_INFINITY;
-  }
-
-  view(kind: ReadKind): SnapshotRead {
-    if (this.sorted === null) this.sorted = Array.from(this.held.values(), (held) => held.entry).sort(compareEvents);
-    return { events: this.sorted, skipped: [...this.skipped.values()], kind, version: this.version };
-  }
-}
 
 export class SnapshotStore {
   /** By session and accountID; Map order is use order (least recently used first). */
@@ -204,6 +61,7 @@ export class SnapshotStore {
   /** Orders upstream GETs and local writes, so a GET older than a write cannot undo it. */
   private sequence = 0;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly now: () => number;
   /**
    * One watcher per watched session, by session key: what it is told is that session's only. Its
    * baseline (what the session was last told of each event) outlives the snapshot, so a snapshot
@@ -215,6 +73,7 @@ export class SnapshotStore {
     private readonly options: SnapshotOptions,
     private readonly observer: SnapshotObserver = { read: () => {} },
   ) {
+    this.now = options.now ?? Date.now;
     this.sweeper = setInterval(() => this.sweep(), Math.max(1_000, options.maxAgeMs));
     this.sweeper.unref();
   }
@@ -231,12 +90,12 @@ export class SnapshotStore {
    * every read in the same case shares (single flight: one GET per snapshot at a time).
    */
   read(session: string, accountId: string | undefined, arrivedAt: number, fetch: FetchEvents): Promise<SnapshotRead> {
-    const key = `${session}\n${accountId ?? ''}`;
+    const key = snapshotKey(session, accountId);
     let snapshot = this.snapshots.get(key);
     if (snapshot) this.snapshots.delete(key);
     else snapshot = new Snapshot(session, accountId);
     this.snapshots.set(key, snapshot);
-    snapshot.lastUsed = Date.now();
+    snapshot.lastUsed = this.now();
     const held = snapshot;
     if (!held.running) return this.start(key, held, fetch);
     if (held.runningSince >= arrivedAt) return held.running;
@@ -264,7 +123,7 @@ export class SnapshotStore {
       const old = snapshot.held.get(event.id);
       // A snapshot for one account only takes events it already holds; the whole list takes all.
       if (!old && snapshot.accountId !== undefined) continue;
-      this.resize(snapshot, () => snapshot.put(event.id, { entry, bytes: old?.bytes ?? averageBytes(snapshot) }));
+      this.resize(snapshot, () => snapshot.put(event.id, { entry, bytes: old?.bytes ?? snapshot.averageBytes() }));
       snapshot.unskip(event.id);
       snapshot.localWrites.set(event.id, sequence);
     }
@@ -272,7 +131,7 @@ export class SnapshotStore {
 
   /** The answer rendered for `request` from the session's snapshot of `accountId`, if one is kept. */
   rendered(session: string, accountId: string | undefined, request: string): RenderedAnswer | undefined {
-    return this.snapshots.get(`${session}\n${accountId ?? ''}`)?.rendered.get(request);
+    return this.snapshots.get(snapshotKey(session, accountId))?.rendered.get(request);
   }
 
   /**
@@ -280,7 +139,7 @@ export class SnapshotStore {
    * when that is still the snapshot's version (and the answer is not too large).
    */
   remember(session: string, accountId: string | undefined, request: string, answer: RenderedAnswer): void {
-    const key = `${session}\n${accountId ?? ''}`;
+    const key = snapshotKey(session, accountId);
     const snapshot = this.snapshots.get(key);
     if (!snapshot || snapshot.version !== answer.version || answer.body.length > MAX_RENDERED_BYTES) return;
     this.totalBytes += snapshot.remember(request, answer);
@@ -289,7 +148,7 @@ export class SnapshotStore {
 
   /** Tells `listener` of the session's changes from now on (replacing any earlier one). */
   watch(session: string, listener: ChangeListener): void {
-    const held = this.snapshots.get(`${session}\n`)?.held;
+    const held = this.snapshots.get(snapshotKey(session, undefined))?.held;
     const seen = held ? new Map(Array.from(held, ([id, { entry }]) => [id, { time: entry.time, status: entry.status }])) : null;
     this.watchers.set(session, { listener, seen });
   }
@@ -323,14 +182,15 @@ export class SnapshotStore {
   }
 
   private async refresh(key: string, snapshot: Snapshot, fetch: FetchEvents): Promise<SnapshotRead> {
-    const startedAt = Date.now();
+    const startedAt = this.now();
     const sequence = ++this.sequence;
     const full = snapshot.refreshedAt === 0 || startedAt - snapshot.refreshedAt >= this.options.maxAgeMs;
     const from = full ? undefined : Math.max(0, Math.floor(snapshot.watermark - this.options.overlapMs));
     const query: PvwaEventQuery = {};
     if (from !== undefined) query.fromUpdateDate = from;
     if (snapshot.accountId !== undefined) query.accountID = snapshot.accountId;
-    // A 401 or 403 drops the session (context.ts, as the call fails), so nothing is kept for it.
+    // A 401 or 403 drops the session (the PVWA client reports the refusal as the call fails), so
+    // nothing is kept for it.
     const list = await fetch(query);
     const { events, skipped } = partitionEvents(list.items);
     const entries = events.map(sortable);
@@ -374,7 +234,7 @@ export class SnapshotStore {
     change();
     // Only a snapshot the store still holds counts: one dropped while its GET ran is not (another
     // may hold its key by now).
-    if (this.snapshots.get(`${snapshot.session}\n${snapshot.accountId ?? ''}`) === snapshot) this.totalBytes += snapshot.bytes - before;
+    if (this.snapshots.get(snapshot.key) === snapshot) this.totalBytes += snapshot.bytes - before;
   }
 
   private drop(key: string, snapshot: Snapshot): void {
@@ -393,35 +253,21 @@ export class SnapshotStore {
 
   /** Snapshots unused for the max age are dropped: their next read would be a full one anyway. */
   private sweep(): void {
-    const limit = Date.now() - this.options.maxAgeMs;
+    const limit = this.now() - this.options.maxAgeMs;
     for (const [key, snapshot] of this.snapshots) {
       if (snapshot.lastUsed < limit && !snapshot.running) this.drop(key, snapshot);
     }
   }
 }
 
-/** Where `entry` sits in `sorted` (page order), by binary search on its sort key; -1 when absent. */
-function indexOf(sorted: readonly SortedEvent[], entry: SortedEvent): number {
-  let low = 0;
-  let high = sorted.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    const order = compareEvents(sorted[mid], entry);
-    if (order === 0) return sorted[mid] === entry ? mid : -1;
-    if (order < 0) low = mid + 1;
-    else high = mid - 1;
-  }
-  return -1;
-}
-
 /**
  * What a GET's events changed against what the watcher was last told; the first read without a
  * baseline only sets it (those events are not news to a new subscription).
  */
-function diff(watcher: { seen: Map<string, { time: number; status: string }> | null }, snapshot: Snapshot, entries: SortedEvent[]): SnapshotChange[] {
+function diff(watcher: { seen: Map<string, { time: number; status: string }> | null }, snapshot: Snapshot, entries: SortedEvent[]): EventChange[] {
   const first = watcher.seen === null;
   const seen = (watcher.seen ??= new Map());
-  const changes: SnapshotChange[] = [];
+  const changes: EventChange[] = [];
   for (const { event } of entries) {
     // As the snapshot holds it now: left out when not mappable, this session's own newer write kept.
     const entry = snapshot.held.get(event.id)?.entry;
@@ -432,8 +278,4 @@ function diff(watcher: { seen: Map<string, { time: number; status: string }> | n
     if (!first) changes.push({ kind: old ? 'UPDATED' : 'CREATED', entry });
   }
   return changes;
-}
-
-function averageBytes(snapshot: Snapshot): number {
-  return snapshot.held.size > 0 ? snapshot.bytes / snapshot.held.size : 0;
 }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { PvwaEventList } from '../../src/pvwa/client.js';
 import type { PvwaEventQuery } from '../../src/pvwa/types.js';
-import { SnapshotStore, type SnapshotChange } from '../../src/sessions/snapshots.js';
+import { SnapshotStore } from '../../src/events/snapshot-store.js';
+import type { EventChange } from '../../src/events/types.js';
 
 /** The store on its own: its upstream is a function (the client's getEvents bound to a token). */
 const event = (id: string, time: number, status = 'OPEN') => ({ id, type: 'T', score: 1, createTime: time, lastUpdateTime: time, mStatus: status });
@@ -27,7 +28,7 @@ describe('SnapshotStore', () => {
 
   it('tells a watcher of CREATED and UPDATED events, and its own writes, never another session of them', async () => {
     store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10, maxBytes: 1e9 });
-    const seen: Record<string, SnapshotChange[]> = { s: [], t: [] };
+    const seen: Record<string, EventChange[]> = { s: [], t: [] };
     store.watch('s', (changes) => seen.s.push(...changes));
     store.watch('t', (changes) => seen.t.push(...changes));
     const answers = [list(event('a', 1_700_000_100_000)), list(event('a', 1_700_000_100_000), event('b', 1_700_000_200_000)), list(event('b', 1_700_000_200_500, 'CLOSED'))];
@@ -46,7 +47,7 @@ describe('SnapshotStore', () => {
     store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10, maxBytes: 1e9 });
     const fetch = (answer: PvwaEventList) => async () => answer;
     await store.read('s', undefined, performance.now(), fetch(list(event('a', 1_700_000_100_000), event('b', 1_700_000_200_000))));
-    const seen: SnapshotChange[] = [];
+    const seen: EventChange[] = [];
     store.watch('s', (changes) => seen.push(...changes));
     // Dropped (the budget, or a 403 to another call); the next read is a full one without a snapshot to compare with.
     store.dropSession('s');

@@ -1,0 +1,42 @@
+import type { PvwaEventList } from '../pvwa/client.js';
+import type { PvwaEventQuery } from '../pvwa/types.js';
+import { partitionEvents } from '../pvwa/validate.js';
+import { sortEvents } from './order.js';
+import type { SnapshotStore } from './snapshot-store.js';
+import type { EventSource } from './types.js';
+
+/** The upstream GET of a read, with the caller's own token. */
+type FetchEvents = (query: PvwaEventQuery) => Promise<PvwaEventList>;
+
+/** A snapshot read a request made: which snapshot, at which version (for the rendered-answer cache). */
+export interface SnapshotReadMark {
+  accountId: string | undefined;
+  version: number;
+}
+
+/**
+ * Reads from the session's snapshots (PVWA_SNAPSHOT_MAX_AGE_MS > 0): one snapshot per accountID
+ * serves every other filter; each read still makes its one upstream GET, started after
+ * `arrivedAt`. `reads` is told of each read made (the HTTP route's rendered-answer cache).
+ */
+export function snapshotSource(store: SnapshotStore, session: string, arrivedAt: number, fetch: FetchEvents, reads?: SnapshotReadMark[]): EventSource {
+  return {
+    key: (query) => query.accountID ?? '',
+    read: async (query) => {
+      const read = await store.read(session, query.accountID, arrivedAt, fetch);
+      reads?.push({ accountId: query.accountID, version: read.version });
+      return read;
+    },
+  };
+}
+
+/** Reads the PVWA's own filtered list for each query (snapshots off). */
+export function directSource(fetch: FetchEvents): EventSource {
+  return {
+    key: (query) => `${query.fromUpdateDate ?? ''}|${query.status ?? ''}|${query.accountID ?? ''}`,
+    read: async (query) => {
+      const { events, skipped } = partitionEvents((await fetch(query)).items);
+      return { events: sortEvents(events), skipped, kind: 'full' };
+    },
+  };
+}

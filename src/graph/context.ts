@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import type { EventChange, SortedEvent } from '../events/types.js';
+import type { PvwaApi } from '../pvwa/client.js';
+import type { PvwaEvent } from '../pvwa/types.js';
+import type { LogonApi } from '../sessions/logon.js';
+import type { RequestRecord } from '../telemetry/record.js';
+import type { Loaders } from './loaders.js';
+import type { Warning } from './warnings.js';
+
+/**
+ * Everything a resolver may use, for one request only. Declared here, beside the resolvers that
+ * use it; src/context.ts builds it for each request (HTTP or WebSocket).
+ */
+export interface GraphContext {
+  /** The request's id and what its log line will say. */
+  record: RequestRecord;
+  logger: Logger;
+  /**
+   * The PVWA client bound to the caller's token (Authorization, else a valid session cookie);
+   * throws UNAUTHENTICATED when there is none.
+   */
+  pvwa(): PvwaApi;
+  /** Logon, challenges and logoff, for this request. */
+  readonly logon: LogonApi;
+  /** The request's DataLoaders, made on first use. */
+  readonly loaders: Loaders;
+  /** Warnings for the response's `extensions.warnings`. */
+  warnings: Warning[];
+  /** A change this PVWA session made through the gateway (write-through to its snapshots). */
+  wroteEvent(event: PvwaEvent): void;
+  /** The session's live changes that `matches` keeps (subscriptions over WebSocket only). */
+  subscribeToChanges(matches: (entry: SortedEvent) => boolean): AsyncIterableIterator<EventChange>;
+}

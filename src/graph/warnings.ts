@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+
+/** Something the caller should know although the request succeeded (response `extensions.warnings`). */
+export interface Warning {
+  code: 'UPSTREAM_EVENT_SKIPPED' | 'UPSTREAM_VALUE_TRUNCATED';
+  message: string;
+  eventId?: string;
+  /** The field a value was cut in (UPSTREAM_VALUE_TRUNCATED), e.g. `additionalData.raw`. */
+  field?: string;
+}
+
+/** Where a value helper reports what the caller should know: the request's warnings, and its log. */
+export interface WarningSink {
+  warnings: Warning[];
+  logger: Logger;
+  record: { requestId: string };
+}
