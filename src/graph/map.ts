@@ -1,6 +1,6 @@
 import type { PvwaEvent, PvwaEventStatus } from '../pvwa/types.js';
 import type { CloseReason } from './generated/resolvers-types.js';
-import { pvwaStatus, pvwaTimeToMs } from '../pvwa/validate.js';
+import { isObject, pvwaStatus, pvwaTimeToMs } from '../pvwa/validate.js';
 
 /**
  * Pure functions from PVWA JSON values to graph values. Each reads one value tolerantly: a value
@@ -24,10 +24,6 @@ export function strList(value: unknown): string[] {
   return typeof value === 'string' ? [value] : [];
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** An object field, or null when absent or not an object. */
 export function obj<T extends object>(value: unknown): T | null {
   return isObject(value) ? (value as T) : null;
@@ -37,11 +33,6 @@ export function obj<T extends object>(value: unknown): T | null {
 export function toDate(value: unknown): Date | null {
   const ms = pvwaTimeToMs(value);
   return ms === null ? null : new Date(ms);
-}
-
-/** `mStatus` in any case. */
-export function toStatus(value: unknown): PvwaEventStatus | null {
-  return pvwaStatus(value);
 }
 
 /** An event's status (the PVWA's `mStatus`), for an event checked by pvwa/validate.ts. */

@@ -30,11 +30,17 @@ export function eventPath(id: string): string {
   return id.includes('.') ? path + '/' : path;
 }
 
-/** The PVWA's name of each logon method, in its Logon path. */
-const LOGON_METHODS = { CYBERARK: 'CyberArk', LDAP: 'LDAP', RADIUS: 'RADIUS', WINDOWS: 'Windows' } as const;
+/** The PVWA's name of each logon method (the graph's LogonMethod), in its Logon path. */
+export const LOGON_METHODS = { CYBERARK: 'CyberArk', LDAP: 'LDAP', RADIUS: 'RADIUS', WINDOWS: 'Windows' } as const;
+export type LogonMethod = keyof typeof LOGON_METHODS;
+
+/** Whether `value` is a logon method's name. */
+export function isLogonMethod(value: unknown): value is LogonMethod {
+  return typeof value === 'string' && Object.hasOwn(LOGON_METHODS, value);
+}
 
 /** POST here to log on with `method`. */
-export function logonPath(method: keyof typeof LOGON_METHODS): string {
+export function logonPath(method: LogonMethod): string {
   return `API/auth/${LOGON_METHODS[method]}/Logon`;
 }
 

@@ -1,10 +1,12 @@
 /**
  * The PVWA's JSON, as really returned (see docs/pvwa-pta-api.md).
  *
- * Required fields are the ones `isPvwaEvent` checks before an event enters the graph; every other
+ * Required fields are the ones `eventProblem` (validate.ts) checks before an event enters the graph; every other
  * field is typed as documented but may be missing or of another type at run time, so the mappers
  * read them through the guards in graph/map.ts rather than trusting these types.
  */
+
+import type { LogonMethod } from './paths.js';
 
 export type PvwaEventStatus = 'OPEN' | 'CLOSED';
 export type PvwaCloseReason = 'HANDLED' | 'NOTREAL' | 'OTHER' | 'NONE';
@@ -83,7 +85,7 @@ export interface EventStatusChange {
  * challenge go back with it, and the body is only `{username, password}`.
  */
 export interface LogonRequest {
-  method: 'CYBERARK' | 'LDAP' | 'RADIUS' | 'WINDOWS';
+  method: LogonMethod;
   username: string;
   /** The password, or the answer to a challenge (a one-time code). */
   password: string;

@@ -34,7 +34,8 @@ export function pvwaStatus(value: unknown): PvwaEventStatus | null {
   return upper === 'OPEN' || upper === 'CLOSED' ? upper : null;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -71,10 +72,6 @@ export function eventProblem(value: unknown): string | null {
     }
   }
   return null;
-}
-
-export function isPvwaEvent(value: unknown): value is PvwaEvent {
-  return eventProblem(value) === null;
 }
 
 /** An item of a PVWA list that cannot be shown, and why. */

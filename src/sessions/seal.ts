@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
+import { isLogonMethod } from '../pvwa/paths.js';
 import type { LogonRequest } from '../pvwa/types.js';
 
 /**
@@ -130,8 +131,6 @@ export interface ChallengeState {
   expiresAt: number;
 }
 
-const METHODS = new Set<string>(['CYBERARK', 'LDAP', 'RADIUS', 'WINDOWS']);
-
 export function sealChallenge(sealer: Sealer, state: ChallengeState): string {
   return sealer.seal('challenge', { u: state.username, m: state.method, c: state.cookies, exp: state.expiresAt });
 }
@@ -139,7 +138,7 @@ export function sealChallenge(sealer: Sealer, state: ChallengeState): string {
 /** The state of a sealed challenge not expired at `now`; null otherwise. */
 export function openChallenge(sealer: Sealer, sealed: string, now: number): ChallengeState | null {
   const value = sealer.open('challenge', sealed) as { u?: unknown; m?: unknown; c?: unknown; exp?: unknown } | null;
-  if (value === null || typeof value.u !== 'string' || typeof value.m !== 'string' || !METHODS.has(value.m)) return null;
+  if (value === null || typeof value.u !== 'string' || !isLogonMethod(value.m)) return null;
   if (!Array.isArray(value.c) || !value.c.every((pair) => typeof pair === 'string') || typeof value.exp !== 'number') return null;
   if (now > value.exp) return null;
   return { username: value.u, method: value.m as ChallengeState['method'], cookies: value.c as string[], expiresAt: value.exp };

@@ -1,78 +1,24 @@
-import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { pipeline, type Writable } from 'node:stream';
-import { createGzip, type Gzip } from 'node:zlib';
+import { DEMO_TOKEN, SimulatedAuth, type SimulatorUser } from './auth.js';
 import { createDemoEvents, createLiveEvent } from './data.js';
 import { applyPatch, filterEvents, parsePatch } from './events.js';
+import { Faults, type Fault, type FaultOptions } from './faults.js';
+import { Recorder, type RecordedRequest } from './recorder.js';
+import { ERROR_401, IIS_400, IIS_404, send, sendText, type Json } from './respond.js';
 
 /**
  * The embedded PVWA: a real HTTP server speaking the PTA part of the PVWA REST API as a real PVWA
  * does (see docs/pvwa-pta-api.md): GET and PATCH events, Logon, Logoff, the URL rules,
  * JSON errors, case-insensitive paths. It is the default upstream of `npm start`, the upstream of
  * the integration tests and of the benchmark. Tests can give tokens their own events, inject
- * faults and read the requests it received.
+ * faults (faults.ts) and read the requests it received (recorder.ts).
  */
 
-export const DEMO_TOKEN = 'demo-token';
-
-/** A user of the simulator. With `codes`, a RADIUS user: each code is asked in turn after the password. */
-export interface SimulatorUser {
-  username: string;
-  password: string;
-  /** RADIUS only: the one-time codes asked in turn (each a challenge, ITATS542I). */
-  codes?: string[];
-}
-
-/** Logs on with CyberArk, LDAP or Windows. */
-export const DEMO_USER: SimulatorUser = { username: 'demo', password: 'demo' };
-/** Logs on with RADIUS: the password is answered with a challenge, the one-time code with a token. */
-export const RADIUS_USER: SimulatorUser = { username: 'radius', password: 'radius', codes: ['123456'] };
-
-type Json = Record<string, unknown>;
-
-/** A fault the next requests get instead of a normal answer. */
-export type Fault =
-  /** Answer normally, but only after `ms`. */
-  | { kind: 'delay'; ms: number }
-  /** Answer with this status and body (JSON by default). */
-  | { kind: 'status'; status: number; body?: string; contentType?: string; headers?: Record<string, string> }
-  /** 200 with an HTML page, as IIS sometimes answers. */
-  | { kind: 'html' }
-  /** 200 JSON cut in the middle (the whole, short body is sent). */
-  | { kind: 'truncated' }
-  /** 200 JSON, but not the shape asked for. */
-  | { kind: 'wrong-shape' }
-  /** Close the connection without an answer. */
-  | { kind: 'reset' }
-  /**
-   * 200 with one JSON event of `bytes` bytes (a long string field), streamed as the client reads
-   * it, so the simulator never holds it; `contentLength: false` sends it chunked, its length
-   * unannounced. With `together`, answers start only once that many requests wait for one.
-   * `status` sends it with another status (say 500: a huge error page); `gzip` sends it
-   * gzip-encoded (a few KB on the wire that expand to `bytes`), its length unannounced.
-   */
-  | { kind: 'huge'; bytes: number; contentLength?: boolean; together?: number; status?: number; gzip?: boolean };
-
-export interface FaultOptions {
-  /** How many requests get the fault; all from now on when absent. */
-  times?: number;
-  /** Only requests of these methods get it (GET, PATCH, POST). */
-  methods?: string[];
-}
-
-export interface RecordedRequest {
-  method: string;
-  /** The path as received, undecoded. */
-  path: string;
-  query: Record<string, string>;
-  headers: IncomingHttpHeaders;
-  body: string;
-  /** Date.now() when it arrived. */
-  at: number;
-}
+export { DEMO_TOKEN, DEMO_USER, RADIUS_USER, type SimulatorUser } from './auth.js';
+export type { Fault, FaultOptions } from './faults.js';
+export type { RecordedRequest } from './recorder.js';
 
 export interface SimulatorOptions {
   port?: number;
@@ -99,20 +45,29 @@ export interface SimulatorOptions {
   fast?: boolean;
 }
 
-const ERROR_401 = { ErrorCode: 'PASWS006E', ErrorMessage: 'The session token is missing, invalid or expired.' };
-/** The web session cookie of IIS and the load balancer's, which a RADIUS challenge is tied to. */
-const SESSION_COOKIE = 'ASP.NET_SessionId';
-const BALANCER_COOKIE = 'BIGipServerPVWA';
-const IIS_400 = '<!DOCTYPE html><html><head><title>Bad Request</title></head><body><h2>Bad Request - Invalid URL</h2><p>HTTP Error 400. The request is badly formed.</p></body></html>';
-const IIS_404 = '<!DOCTYPE html><html><head><title>404 - File or directory not found.</title></head><body><h2>404 - File or directory not found.</h2></body></html>';
+/** What a route's handler gets: the request, its path relative to the base path, and the caller's token. */
+export interface RouteRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** The path after the base path, as received (undecoded); `route` is the same in lower case. */
+  path: string;
+  match: RegExpExecArray;
+  query: Record<string, string>;
+  body: string;
+  /** The Authorization header as sent ('' when none). */
+  token: string;
+}
+
+/** One API route: a method, a pattern over the lower-case path after the base path, a handler. */
+interface Route {
+  method: string;
+  pattern: RegExp;
+  /** Whether the caller needs a session the simulator knows (else 401 PASWS006E). */
+  session: boolean;
+  handle(request: RouteRequest): void;
+}
 
 export class Simulator {
-  readonly requests: RecordedRequest[] = [];
-  /** Emits 'request' (a RecordedRequest) as each request arrives, so tests wait on events, not sleeps. */
-  readonly events = new EventEmitter();
-  /** Requests being answered now, and the most at once since the last `clearRequests`, by method. */
-  private readonly inFlight = new Map<string, number>();
-  private readonly peaks = new Map<string, number>();
   /** PATCHes refused with 403, by token and event id. */
   private readonly forbidden = new Set<string>();
   private readonly server: Server;
@@ -121,12 +76,10 @@ export class Simulator {
   /** Event lists by token; sessions from Logon and demo-token share the demo list. */
   private readonly datasets = new Map<string, Json[]>();
   private readonly demoEvents: Json[];
-  private fault: { fault: Fault; remaining: number; methods?: string[] } | null = null;
-  private readonly users = new Map<string, SimulatorUser>([[DEMO_USER.username, DEMO_USER], [RADIUS_USER.username, RADIUS_USER]]);
-  /** RADIUS challenges waiting for a code, by web session id. */
-  private readonly challenges = new Map<string, { username: string; balancer: string; codes: string[] }>();
-  /** Huge answers waiting for the rest of their group (`together`). */
-  private readonly hugeWaiting: Array<() => void> = [];
+  private readonly recorder: Recorder;
+  private readonly faults = new Faults();
+  private readonly auth: SimulatedAuth;
+  private readonly routes: Route[];
   /** Fast mode: prepared answer bodies, by token, method, path and PATCH body. */
   private readonly prepared = new Map<string, Buffer>();
   private port = 0;
@@ -137,7 +90,29 @@ export class Simulator {
     this.basePath = (options.basePath ?? '/PasswordVault').replace(/\/+$/, '').toLowerCase();
     this.demoEvents = createDemoEvents(options.eventCount, options.seed);
     this.datasets.set(DEMO_TOKEN, this.demoEvents);
+    this.recorder = new Recorder(options.record !== false);
+    this.auth = new SimulatedAuth({
+      open: (token) => this.datasets.set(token, this.demoEvents),
+      has: (token) => this.datasets.has(token),
+      end: (token) => this.datasets.delete(token),
+    });
+    this.routes = [
+      { method: 'POST', pattern: /^\/api\/auth\/(cyberark|ldap|radius|windows)\/logon\/?$/, session: false, handle: ({ req, res, match, body }) => this.auth.logon(req, res, match[1], body) },
+      { method: 'POST', pattern: /^\/api\/auth\/logoff\/?$/, session: false, handle: ({ req, res }) => this.auth.logoff(req, res) },
+      { method: 'GET', pattern: /^\/api\/pta\/api\/events\/?$/, session: true, handle: (request) => this.list(request) },
+      { method: 'PATCH', pattern: /^\/api\/pta\/api\/events\/[^/]+\/?$/, session: true, handle: (request) => this.update(request) },
+    ];
     this.server = this.createServer();
+  }
+
+  /** The requests received (when recording), in order. */
+  get requests(): RecordedRequest[] {
+    return this.recorder.requests;
+  }
+
+  /** Emits 'request' (a RecordedRequest) as each request arrives, and 'disconnect', so tests wait on events, not sleeps. */
+  get events() {
+    return this.recorder.events;
   }
 
   /** Base URL to give the gateway as PVWA_URL. */
@@ -246,40 +221,30 @@ export class Simulator {
 
   /** Adds (or replaces) a user that can log on. */
   addUser(user: SimulatorUser): void {
-    this.users.set(user.username, structuredClone(user));
+    this.auth.addUser(user);
   }
 
   /** Makes the next requests fail as `fault` says. */
   setFault(fault: Fault, options: FaultOptions = {}): void {
-    this.fault = { fault, remaining: options.times ?? Infinity, methods: options.methods };
+    this.faults.set(fault, options);
   }
 
   clearFault(): void {
-    this.fault = null;
+    this.faults.clear();
   }
 
   clearRequests(): void {
-    this.requests.length = 0;
-    this.peaks.clear();
+    this.recorder.clear();
   }
 
   /** The most requests of `method` that were being answered at once since `clearRequests`. */
   peakInFlight(method: string): number {
-    return this.peaks.get(method) ?? 0;
+    return this.recorder.peakInFlight(method);
   }
 
   /** Resolves once `count` requests matching `filter` have arrived (counting those already recorded). */
-  received(count: number, filter: (request: RecordedRequest) => boolean = () => true): Promise<void> {
-    return new Promise((resolve) => {
-      let seen = this.requests.filter(filter).length;
-      if (seen >= count) return resolve();
-      const onRequest = (request: RecordedRequest) => {
-        if (!filter(request) || ++seen < count) return;
-        this.events.off('request', onRequest);
-        resolve();
-      };
-      this.events.on('request', onRequest);
-    });
+  received(count: number, filter?: (request: RecordedRequest) => boolean): Promise<void> {
+    return this.recorder.received(count, filter);
   }
 
   private createServer(): Server {
@@ -304,38 +269,19 @@ export class Simulator {
     return server;
   }
 
-  private track(method: string, res: ServerResponse): void {
-    const now = (this.inFlight.get(method) ?? 0) + 1;
-    this.inFlight.set(method, now);
-    if (now > (this.peaks.get(method) ?? 0)) this.peaks.set(method, now);
-    res.once('close', () => this.inFlight.set(method, (this.inFlight.get(method) ?? 1) - 1));
-  }
-
-  private takeFault(method: string): Fault | null {
-    const current = this.fault;
-    if (!current || (current.methods && !current.methods.includes(method))) return null;
-    if (--current.remaining <= 0) this.fault = null;
-    return current.fault;
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const rawUrl = req.url ?? '/';
     const queryAt = rawUrl.indexOf('?');
     const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
     const query = Object.fromEntries(new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)));
     const method = req.method ?? 'GET';
-    this.track(method, res);
-    if (this.options.record !== false) {
-      const request = { method, path, query, headers: req.headers, body, at: Date.now() };
-      this.requests.push(request);
-      this.events.emit('request', request);
-    }
+    this.recorder.arrived({ method, path, query, headers: req.headers, body, at: Date.now() }, res);
 
-    const fault = this.takeFault(method);
+    const fault = this.faults.take(method);
     if (fault) {
       // unref: a slow answer still pending must not keep a test process alive after close().
       if (fault.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
-      else return this.sendFault(req, res, fault);
+      else return this.faults.send(req, res, fault);
       if (res.destroyed) return;
     }
 
@@ -346,58 +292,33 @@ export class Simulator {
     const lower = path.toLowerCase();
     if (!lower.startsWith(this.basePath + '/')) return sendText(res, 404, IIS_404, 'text/html');
     const route = lower.slice(this.basePath.length);
-
-    const logon = /^\/api\/auth\/(cyberark|ldap|radius|windows)\/logon\/?$/.exec(route);
-    if (logon && method === 'POST') return this.logon(req, res, logon[1], body);
-    if (/^\/api\/auth\/logoff\/?$/.test(route) && method === 'POST') return this.logoff(req, res);
-
-    const events = /^\/api\/pta\/api\/events(?:\/([^/]*))?\/?$/.exec(route);
-    if (!events) return sendText(res, 404, IIS_404, 'text/html');
-    const dataset = this.datasets.get(req.headers.authorization ?? '');
-    if (!dataset) return send(res, 401, ERROR_401);
-    const idInPath = events[1] ? path.slice(this.basePath.length).split('/')[5] : '';
-    if (!idInPath && method === 'GET') return this.list(req, res, dataset, query);
-    if (idInPath && method === 'PATCH') return this.update(req, res, dataset, decodeURIComponent(idInPath), body);
-    return send(res, 405, { ErrorCode: 'SIM405E', ErrorMessage: `The requested resource does not support http method '${method}'.` });
+    const token = req.headers.authorization ?? '';
+    const known = this.routes.filter((candidate) => candidate.pattern.test(route));
+    if (known.length === 0) return sendText(res, 404, IIS_404, 'text/html');
+    const chosen = known.find((candidate) => candidate.method === method);
+    // As the PVWA: an unknown token is refused before the method is looked at.
+    if ((chosen ? chosen.session : known.some((candidate) => candidate.session)) && !this.datasets.has(token)) return send(res, 401, ERROR_401);
+    if (!chosen) return send(res, 405, { ErrorCode: 'SIM405E', ErrorMessage: `The requested resource does not support http method '${method}'.` });
+    chosen.handle({ req, res, path: path.slice(this.basePath.length), match: chosen.pattern.exec(route)!, query, body, token });
   }
 
-  private sendFault(req: IncomingMessage, res: ServerResponse, fault: Exclude<Fault, { kind: 'delay' }>): void {
-    switch (fault.kind) {
-      case 'status':
-        return sendText(res, fault.status, fault.body ?? JSON.stringify({ ErrorCode: 'SIMFAULT', ErrorMessage: `Injected HTTP ${fault.status}.` }), fault.contentType ?? 'application/json; charset=utf-8', fault.headers);
-      case 'html':
-        return sendText(res, 200, '<html><body><h1>Server Error in \'/PasswordVault\' Application.</h1></body></html>', 'text/html');
-      case 'truncated':
-        return sendText(res, 200, '[{"id":"5f14495ce4b0ba4baf5efd83","type":"VaultViaIrregularIp","sco', 'application/json; charset=utf-8');
-      case 'wrong-shape':
-        return sendText(res, 200, JSON.stringify({ value: [], count: 0 }), 'application/json; charset=utf-8');
-      case 'reset':
-        req.socket.destroy();
-        return;
-      case 'huge': {
-        this.hugeWaiting.push(() => streamHuge(res, fault.bytes, fault.contentLength ?? true, fault.status ?? 200, fault.gzip ?? false));
-        if (this.hugeWaiting.length >= (fault.together ?? 1)) for (const start of this.hugeWaiting.splice(0)) start();
-        return;
-      }
-    }
-  }
-
-  private list(req: IncomingMessage, res: ServerResponse, dataset: Json[], query: Record<string, string>): void {
+  private list({ res, query, token, req }: RouteRequest): void {
     const { fromUpdateDate: _ignored, ...older } = query;
-    const result = filterEvents(dataset, this.options.ignoreFromUpdateDate ? older : query);
+    const result = filterEvents(this.datasets.get(token)!, this.options.ignoreFromUpdateDate ? older : query);
     if (result === null) return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'A filter value is invalid.' });
-    this.answer(res, `${req.headers.authorization}|GET|${req.url}`, result);
+    this.answer(res, `${token}|GET|${req.url}`, result);
   }
 
-  private update(req: IncomingMessage, res: ServerResponse, dataset: Json[], id: string, body: string): void {
+  private update({ res, path, body, token }: RouteRequest): void {
+    const id = decodeURIComponent(path.split('/')[5]);
     const patch = parsePatch(body);
     if (typeof patch === 'string') return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: patch });
-    if (this.forbidden.has(`${req.headers.authorization}\n${id}`)) return send(res, 403, { ErrorCode: 'PASWS041E', ErrorMessage: 'You are not authorized to perform this action.' });
-    const event = dataset.find((candidate) => candidate.id === id);
+    if (this.forbidden.has(`${token}\n${id}`)) return send(res, 403, { ErrorCode: 'PASWS041E', ErrorMessage: 'You are not authorized to perform this action.' });
+    const event = this.datasets.get(token)!.find((candidate) => candidate.id === id);
     if (!event) return send(res, 404, { ErrorCode: 'SIM404E', ErrorMessage: `Security event ${id} was not found.` });
     if (this.options.fast) {
       // Fast mode: the stored event stays as it is; the answer is the patched copy, prepared once.
-      const key = `${req.headers.authorization}|PATCH|${id}|${patch.mStatus}|${patch.closeReason}|${patch.reasonText}`;
+      const key = `${token}|PATCH|${id}|${patch.mStatus}|${patch.closeReason}|${patch.reasonText}`;
       return this.answer(res, key, { ...event }, (copy) => applyPatch(copy, patch));
     }
     const lastUpdateTime = event.lastUpdateTime;
@@ -420,125 +341,6 @@ export class Simulator {
     }
     sendText(res, 200, prepared, 'application/json; charset=utf-8');
   }
-
-  /**
-   * Logon as a PVWA does it. A wrong password is 403 ITATS127E, or 401 PASWS013E for RADIUS. A RADIUS user's right password is answered 500 ITATS542I with a prompt and
-   * the web session cookies; the next POST with the one-time code and those cookies gets the
-   * token (or the next challenge); without the cookies the code is just a wrong password.
-   */
-  private logon(req: IncomingMessage, res: ServerResponse, method: string, body: string): void {
-    let credentials: Json;
-    try {
-      credentials = JSON.parse(body) as Json;
-    } catch {
-      return send(res, 400, { ErrorCode: 'PASWS035E', ErrorMessage: 'The request body is not valid JSON.' });
-    }
-    const username = String(credentials?.username);
-    const refuse = () =>
-      method === 'radius'
-        ? send(res, 401, { ErrorCode: 'PASWS013E', ErrorMessage: `Authentication failure for User [${username}].` })
-        : send(res, 403, { ErrorCode: 'ITATS127E', ErrorMessage: `Authentication failure for User [${username}].` });
-    const user = this.users.get(username);
-    if (!user || (method === 'radius') !== (user.codes !== undefined)) return refuse();
-
-    if (method === 'radius') {
-      const cookies = parseCookies(req.headers.cookie);
-      const sessionId = cookies.get(SESSION_COOKIE) ?? '';
-      const pending = this.challenges.get(sessionId);
-      if (pending && pending.username === username && pending.balancer === cookies.get(BALANCER_COOKIE)) {
-        if (credentials.password !== pending.codes[0]) {
-          this.challenges.delete(sessionId);
-          return refuse();
-        }
-        pending.codes.shift();
-        if (pending.codes.length > 0) return this.challenge(res, sessionId, pending.balancer, 'Enter the next one-time code.');
-        this.challenges.delete(sessionId);
-        return this.issueToken(res);
-      }
-      if (credentials.password !== user.password) return refuse();
-      const id = randomBytes(12).toString('hex');
-      const balancer = `${randomBytes(4).readUInt32BE()}.20480.0000`;
-      this.challenges.set(id, { username, balancer, codes: [...(user.codes ?? [])] });
-      return this.challenge(res, id, balancer, 'Enter the one-time code from your authenticator app.');
-    }
-    if (credentials.password !== user.password) return refuse();
-    this.issueToken(res);
-  }
-
-  /** The RADIUS challenge: HTTP 500, ITATS542I with the prompt, and the web session's cookies. */
-  private challenge(res: ServerResponse, sessionId: string, balancer: string, prompt: string): void {
-    const text = JSON.stringify({ ErrorCode: 'ITATS542I', ErrorMessage: prompt });
-    res.writeHead(500, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
-      'set-cookie': [`${SESSION_COOKIE}=${sessionId}; path=/; HttpOnly; SameSite=Lax`, `${BALANCER_COOKIE}=${balancer}; path=/; Httponly; Secure`],
-    });
-    res.end(text);
-  }
-
-  private issueToken(res: ServerResponse): void {
-    // Opaque like a self-hosted PVWA's token: base64 of "GUID;hex;hex;".
-    const token = Buffer.from(`${crypto.randomUUID()};${randomBytes(32).toString('hex')};${randomBytes(16).toString('hex')};`).toString('base64');
-    this.datasets.set(token, this.demoEvents);
-    // The answer is a bare JSON string.
-    send(res, 200, token);
-  }
-
-  private logoff(req: IncomingMessage, res: ServerResponse): void {
-    const token = req.headers.authorization ?? '';
-    if (!this.datasets.has(token)) return send(res, 401, ERROR_401);
-    if (token !== DEMO_TOKEN) this.datasets.delete(token);
-    send(res, 200, {});
-  }
-}
-
-function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0) cookies.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
-  }
-  return cookies;
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  sendText(res, status, JSON.stringify(body), 'application/json; charset=utf-8');
-}
-
-function sendText(res: ServerResponse, status: number, text: string | Buffer, contentType: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-const HUGE_CHUNK = Buffer.alloc(64 * 1024, 'x');
-
-/**
- * A JSON event `bytes` long, written a chunk at a time as the client reads; stops when the client
- * leaves. Gzipped, it goes through a gzip stream (so the length is never announced).
- */
-function streamHuge(res: ServerResponse, bytes: number, announceLength: boolean, status: number, gzip: boolean): void {
-  const head = Buffer.from('{"id":"huge","pad":"');
-  const tail = Buffer.from('"}');
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    ...(gzip ? { 'content-encoding': 'gzip' } : announceLength ? { 'content-length': String(bytes) } : {}),
-  });
-  const out: Writable = gzip ? createGzip() : res;
-  if (gzip) {
-    pipeline(out as Gzip, res, () => {});
-    res.once('close', () => out.destroy());
-  }
-  out.write(head);
-  let left = bytes - head.length - tail.length;
-  const write = () => {
-    while (left > 0 && !res.destroyed) {
-      const chunk = left >= HUGE_CHUNK.length ? HUGE_CHUNK : HUGE_CHUNK.subarray(0, left);
-      left -= chunk.length;
-      if (!out.write(chunk)) return void out.once('drain', write);
-    }
-    if (!res.destroyed) out.end(tail);
-  };
-  write();
 }
 
 /** Starts a simulator; `await sim.close()` stops it. */

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PvwaCall } from '../pvwa/client.js';
+import { PVWA_ENDPOINTS } from '../pvwa/transport.js';
 
 /** How an event list read was served: the whole list, or only what changed since the session's snapshot. */
 export type ReadKind = 'full' | 'delta';
@@ -73,7 +74,7 @@ export class Metrics {
   constructor(private readonly maxOperations: number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'pta_gateway_' });
     // Known label values start at zero, so dashboards and alerts see them before the first call.
-    for (const endpoint of ['getEvents', 'updateEvent', 'logon', 'logoff']) {
+    for (const endpoint of PVWA_ENDPOINTS) {
       this.retries.inc({ endpoint }, 0);
       this.timeouts.inc({ endpoint }, 0);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { toBoolean, toCloseReason, toDate, toInt, toMitigationAction, toStatus } from '../../src/graph/map.js';
+import { toBoolean, toCloseReason, toDate, toInt, toMitigationAction } from '../../src/graph/map.js';
+import { pvwaStatus } from '../../src/pvwa/validate.js';
 import { eventProblem, pvwaTimeToMs } from '../../src/pvwa/validate.js';
 
 describe('map: pure conversions', () => {
@@ -15,8 +16,8 @@ describe('map: pure conversions', () => {
   });
 
   it('normalises status, closeReason and mitigationAction case and rejects other values', () => {
-    expect(toStatus('Open')).toBe('OPEN');
-    expect(toStatus('pending')).toBeNull();
+    expect(pvwaStatus('Open')).toBe('OPEN');
+    expect(pvwaStatus('pending')).toBeNull();
     expect(toCloseReason('NotReal')).toBe('NOT_REAL');
     expect(toCloseReason('NOT_REAL')).toBe('NOT_REAL');
     expect(toCloseReason('handled')).toBe('HANDLED');
