@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # pta-gateway: multi-stage build. The final image holds production dependencies, the compiled
-# JavaScript and the schema, runs as a non-root user with NODE_ENV=production.
+# JavaScript, the schema and the IDE's page files, runs as a non-root user with NODE_ENV=production.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
@@ -27,6 +27,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY schema ./schema
+COPY assets ./assets
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \

@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const SOURCES = ['src', 'schema', 'tsconfig.json', 'tsconfig.build.json', 'codegen.yml', 'package-lock.json'];
+const SOURCES = ['src', 'schema', 'assets', 'tsconfig.json', 'tsconfig.build.json', 'codegen.yml', 'package-lock.json'];
 const GENERATED = join(root, 'src', 'graph', 'generated');
 
 function newest(path) {

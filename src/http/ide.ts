@@ -44,82 +44,10 @@ export const IDE_CSP = [
 ].join('; ');
 
 /**
- * Started in the page after GraphiQL, React and graphql-ws: reads the page's JSON config and renders
- * GraphiQL. Queries and mutations go as JSON over HTTP POST; subscriptions over graphql-ws to the
- * same host and path, authenticated at connect with the headers editor's Authorization as
- * connectionParams.authorization (none there: the gateway reads the session cookie). The headers
- * can change while the page is open: one socket client at a time, for the Authorization of the
- * latest subscription, and a different value disposes it. (createFetcher's own `subscriptionUrl`
- * opens a new client per subscription, never disposed, with the headers as they are, `Authorization`
- * capitalised, as connection params.)
+ * The IDE's own files, beside the schema: assets/ide/bootstrap.js (the page's script: GraphiQL over
+ * HTTP, subscriptions over graphql-ws; its header says how) and ide.css. Read when the IDE is made.
  */
-const BOOTSTRAP = `'use strict';
-(function () {
-  var config = JSON.parse(document.getElementById('ide-config').textContent);
-  var params = new URLSearchParams(window.location.search);
-  var path = window.location.pathname;
-  // content-type: application/json (set by createFetcher) passes Apollo's CSRF prevention; the
-  // preflight header also covers a GET.
-  var httpFetcher = GraphiQL.createFetcher({
-    url: path,
-    headers: { 'apollo-require-preflight': 'true' },
-    enableIncrementalDelivery: false,
-  });
-  var wsUrl = (window.location.protocol === 'https:' ? 'wss://' : 'ws://') + window.location.host + path;
-  var ws = null;
-  function wsClient(authorization) {
-    if (ws && ws.authorization === authorization) return ws.client;
-    // (A client whose connection was refused may reject its dispose: nothing to close then.)
-    if (ws) Promise.resolve(ws.client.dispose()).catch(function () {});
-    var connectionParams = authorization === null ? {} : { authorization: authorization };
-    ws = { authorization: authorization, client: graphqlWs.createClient({ url: wsUrl, connectionParams: connectionParams }) };
-    return ws.client;
-  }
-  // An observable GraphiQL reads each result of, and stops with unsubscribe. (createFetcher's
-  // async iterable over a wsClient leaves an unhandled rejection in the page when the socket closes.)
-  function subscription(client, graphQLParams) {
-    return {
-      subscribe: function (observer) {
-        var unsubscribe = client.subscribe(graphQLParams, {
-          next: function (result) { observer.next(result); },
-          error: function (error) {
-            if (error instanceof CloseEvent) error = new Error(('Socket closed with event ' + error.code + ' ' + error.reason).trim());
-            else if (error instanceof Event) error = new Error('The WebSocket to ' + wsUrl + ' failed');
-            observer.error(error);
-          },
-          complete: function () { observer.complete(); },
-        });
-        return { unsubscribe: unsubscribe };
-      },
-    };
-  }
-  function authorizationOf(headers) {
-    var name = Object.keys(headers || {}).find(function (key) { return key.toLowerCase() === 'authorization'; });
-    return name === undefined ? null : String(headers[name]);
-  }
-  // createFetcher's test: the operation to run (named operationName, else the anonymous one) is a subscription.
-  function isSubscription(graphQLParams, opts) {
-    var name = graphQLParams.operationName || undefined;
-    return Boolean(opts && opts.documentAST) && opts.documentAST.definitions.some(function (definition) {
-      return definition.kind === 'OperationDefinition' && definition.operation === 'subscription' && (definition.name ? definition.name.value : undefined) === name;
-    });
-  }
-  function fetcher(graphQLParams, opts) {
-    if (isSubscription(graphQLParams, opts)) return subscription(wsClient(authorizationOf(opts.headers)), graphQLParams);
-    return httpFetcher(graphQLParams, opts);
-  }
-  var props = { fetcher: fetcher, shouldPersistHeaders: false };
-  if (config.defaultHeaders) {
-    props.defaultHeaders = JSON.stringify(config.defaultHeaders, null, 2);
-    props.defaultEditorToolsVisibility = 'headers';
-  }
-  if (params.has('query')) props.query = params.get('query');
-  if (params.has('variables')) props.variables = params.get('variables');
-  ReactDOM.createRoot(document.getElementById('graphiql')).render(React.createElement(GraphiQL, props));
-})();
-`;
-
-const PAGE_CSS = 'html, body { height: 100%; margin: 0; }\n#graphiql { height: 100vh; }\n';
+const ASSETS_DIR = new URL('../../assets/ide/', import.meta.url);
 
 interface Asset {
   /** The file, resolved at start-up; or the content itself. */
@@ -151,6 +79,8 @@ function assets(): Map<string, Asset> {
   const react = installed(require, 'react');
   const reactDom = installed(require, 'react-dom');
   const graphqlWs = installed(require, 'graphql-ws');
+  const bootstrap = readFileSync(new URL('bootstrap.js', ASSETS_DIR), 'utf8');
+  const css = readFileSync(new URL('ide.css', ASSETS_DIR), 'utf8');
   return new Map<string, Asset>([
     [`${react.id}.min.js`, { source: { path: join(react.dir, 'umd/react.production.min.js') }, type: JS }],
     [`${reactDom.id}.min.js`, { source: { path: join(reactDom.dir, 'umd/react-dom.production.min.js') }, type: JS }],
@@ -159,8 +89,8 @@ function assets(): Map<string, Asset> {
     // a copy inside but does not expose it.
     [`${graphqlWs.id}.min.js`, { source: { path: join(graphqlWs.dir, 'umd/graphql-ws.min.js') }, type: JS }],
     [`${graphiql.id}.min.css`, { source: { path: require.resolve('graphiql/style.css') }, type: CSS }],
-    [hashed('ide', 'css', PAGE_CSS), { source: { content: PAGE_CSS }, type: CSS }],
-    [hashed('ide', 'js', BOOTSTRAP), { source: { content: BOOTSTRAP }, type: JS }],
+    [hashed('ide', 'css', css), { source: { content: css }, type: CSS }],
+    [hashed('ide', 'js', bootstrap), { source: { content: bootstrap }, type: JS }],
   ]);
 }
 
