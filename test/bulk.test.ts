@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { eventCalls, metricsText, startHarness, type Harness } from './support/harness.js';
+import { eventsFor as baseEvents } from './support/events.js';
 
 type Json = Record<string, any>;
 
@@ -9,15 +10,9 @@ const BULK = `mutation($ids: [ID!]!, $status: EventStatus!, $closeReason: CloseR
   }
 }`;
 
+/** This file's events (test/support/events.ts). */
 function eventsFor(owner: string, n: number): Json[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: `${owner}-${String(i).padStart(4, '0')}`,
-    type: 'VaultViaIrregularIp',
-    score: 50,
-    createTime: 1_700_000_000_000 - i * 60_000,
-    lastUpdateTime: 1_700_000_000_000 - i * 60_000,
-    mStatus: 'OPEN',
-  }));
+  return baseEvents(owner, n);
 }
 
 const patches = (h: Harness) => eventCalls(h.sim, 'PATCH');

@@ -1,20 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { EVENT_FIELDS, eventCalls, fixture, startHarness, type Harness } from './support/harness.js';
+import { eventsFor as baseEvents } from './support/events.js';
 
 type Json = Record<string, any>;
 
 /** n valid events, newest first, with ids that say which token they belong to. */
+/** This file's events (test/support/events.ts). */
 function eventsFor(owner: string, n: number, newest = 1_700_000_000_000): Json[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: `${owner}-${String(i).padStart(4, '0')}`,
-    type: i % 3 === 0 ? 'VaultViaIrregularIp' : i % 3 === 1 ? 'PSMSuspiciousActivity' : 'SuspectedCredentialsTheft',
-    score: (i % 10) * 10 + 0.5,
-    createTime: newest - i * 60_000 - 5_000,
-    lastUpdateTime: newest - i * 60_000,
-    mStatus: i % 4 === 0 ? 'CLOSED' : 'OPEN',
-    audits: [{ id: `${owner}-a${i}`, type: 'VAULT_LOGON', createTime: newest - i * 60_000, accountId: `${i % 5}_1` }],
-    additionalData: {},
-  }));
+  return baseEvents(owner, n, { newest, types: ['VaultViaIrregularIp', 'PSMSuspiciousActivity', 'SuspectedCredentialsTheft'], score: (i) => (i % 10) * 10 + 0.5, closedEvery: 4, accounts: 5, createdBefore: 5_000 });
 }
 
 describe.each<{ mode: string; env: Record<string, string> }>([

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { eventCalls, metric, startHarness, type Harness } from '../support/harness.js';
+import { eventsFor as baseEvents } from '../support/events.js';
 
 type Json = Record<string, any>;
 
@@ -7,17 +8,9 @@ const NEWEST = 1_700_000_000_000;
 const OVERLAP = 10_000;
 
 /** n valid events, newest first, owned by `owner` (ids say so). */
+/** This file's events (test/support/events.ts). */
 function eventsFor(owner: string, n: number, newest = NEWEST): Json[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: `${owner}-${String(i).padStart(4, '0')}`,
-    type: i % 2 === 0 ? 'VaultViaIrregularIp' : 'PSMSuspiciousActivity',
-    score: (i % 10) * 10 + 0.5,
-    createTime: newest - i * 60_000 - 5_000,
-    lastUpdateTime: newest - i * 60_000,
-    mStatus: i % 4 === 0 ? 'CLOSED' : 'OPEN',
-    audits: [{ id: `${owner}-a${i}`, type: 'VAULT_LOGON', createTime: newest - i * 60_000, accountId: `${i % 3}_1` }],
-    additionalData: {},
-  }));
+  return baseEvents(owner, n, { newest, types: ['VaultViaIrregularIp', 'PSMSuspiciousActivity'], score: (i) => (i % 10) * 10 + 0.5, closedEvery: 4, accounts: 3, createdBefore: 5_000 });
 }
 
 const PAGE = '{ securityEvents(first: 500) { totalCount nodes { id status lastUpdateTime } } }';
@@ -151,21 +144,18 @@ describe('per-session snapshots', () => {
 });
 
 describe('full refreshes', () => {
-  const MAX_AGE = 300;
+  const MAX_AGE = 60_000;
   let h: Harness;
+  /** The gateway's clock for snapshot ages: moved past the max age instead of waited for. */
+  let offset = 0;
   beforeEach(async () => {
-    h = await startHarness({ env: { PVWA_SNAPSHOT_MAX_AGE_MS: String(MAX_AGE) } });
+    offset = 0;
+    h = await startHarness({ env: { PVWA_SNAPSHOT_MAX_AGE_MS: String(MAX_AGE) }, now: () => Date.now() + offset });
   });
   afterEach(() => h.close());
 
-  /**
-   * Waits until the snapshot is older than its max age. The behaviour under test is a time bound,
-   * so the wait is on the clock itself: as long as the bound, from when the simulator received the
-   * full read (after the gateway started it).
-   */
-  const pastMaxAge = (h: Harness) => {
-    const fullAt = eventCalls(h.sim).findLast((call) => !('fromUpdateDate' in call.query))!.at;
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, fullAt + MAX_AGE + 2 - Date.now())));
+  const pastMaxAge = () => {
+    offset += MAX_AGE;
   };
 
   it('shows a change that did not move lastUpdateTime after the max age, not before', async () => {
@@ -174,7 +164,7 @@ describe('full refreshes', () => {
     h.sim.changeEvent('quiet', 'q-0005', { mStatus: 'CLOSED' }, { touch: false });
     const before = await page(h, 'quiet');
     expect(before.nodes.find((n) => n.id === 'q-0005')).toMatchObject({ status: 'OPEN' });
-    await pastMaxAge(h);
+    pastMaxAge();
     const after = await page(h, 'quiet');
     expect(after.nodes.find((n) => n.id === 'q-0005')).toMatchObject({ status: 'CLOSED' });
     expect(eventCalls(h.sim).map((call) => call.query)).toEqual([{}, { fromUpdateDate: String(NEWEST - OVERLAP) }, {}]);
@@ -185,7 +175,7 @@ describe('full refreshes', () => {
     await page(h, 'purged');
     h.sim.removeEvent('purged', 'p-0002');
     expect((await page(h, 'purged')).totalCount).toBe(8);
-    await pastMaxAge(h);
+    pastMaxAge();
     const after = await page(h, 'purged');
     expect(after.totalCount).toBe(7);
     expect(after.nodes.map((n) => n.id)).not.toContain('p-0002');

@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import { DEMO_TOKEN } from '../../src/simulator/server.js';
 import { eventCalls, metric, startHarness, type Harness } from '../support/harness.js';
 import { LOGON, sessionCookieOf } from '../support/sessions.js';
+import { eventsFor as baseEvents } from '../support/events.js';
 
 type Json = Record<string, any>;
 
@@ -12,15 +13,9 @@ const CHANGES = `subscription($filter: SecurityEventFilter) {
   securityEventChanged(filter: $filter) { kind event { id status type score } }
 }`;
 
+/** This file's events (test/support/events.ts). */
 function eventsFor(owner: string, n: number, newest = Date.now() - 3_600_000): Json[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: `${owner}-${String(i).padStart(4, '0')}`,
-    type: 'VaultViaIrregularIp',
-    score: 10 + i,
-    createTime: newest - i * 60_000,
-    lastUpdateTime: newest - i * 60_000,
-    mStatus: 'OPEN',
-  }));
+  return baseEvents(owner, n, { newest, score: (i) => 10 + i });
 }
 
 /** A new event as the PTA would detect it now. */

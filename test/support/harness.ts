@@ -41,7 +41,7 @@ export interface Harness {
 
 /** The simulator and the gateway as real HTTP servers on port 0. */
 export async function startHarness(
-  options: { env?: Record<string, string>; simulator?: SimulatorOptions; logLevel?: string; ide?: IdeOptions; onSessionEnded?: GatewayOptions['onSessionEnded'] } = {},
+  options: { env?: Record<string, string>; simulator?: SimulatorOptions; logLevel?: string; ide?: IdeOptions; onSessionEnded?: GatewayOptions['onSessionEnded']; now?: GatewayOptions['now'] } = {},
 ): Promise<Harness> {
   const sim = await startSimulator({ eventCount: 40, ...options.simulator });
   const chunks: string[] = [];
@@ -61,7 +61,7 @@ export async function startHarness(
     ...options.env,
   });
   const logger = createLogger({ level: config.LOG_LEVEL, destination });
-  const gateway = await startGateway({ config, logger, ide: options.ide, onSessionEnded: options.onSessionEnded });
+  const gateway = await startGateway({ config, logger, ide: options.ide, onSessionEnded: options.onSessionEnded, now: options.now });
   const logText = () => chunks.join('');
   return {
     sim,
