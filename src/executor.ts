@@ -13,7 +13,7 @@ import { GraphQLError, getVariableValues, type ExecutionResult, type GraphQLSche
  */
 
 /** Compiled queries by Apollo's query hash (a sha256 of the document), least recently used out first. */
-class CompiledQueryCache {
+export class CompiledQueryCache {
   private readonly entries = new Map<string, CompiledQuery>();
   constructor(private readonly max: number) {}
 

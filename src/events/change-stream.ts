@@ -63,6 +63,7 @@ export class ChangeStream implements AsyncIterableIterator<EventChange> {
     if (this.waiting && this.queue.length === 0) {
       this.waiting.reject(error);
       this.waiting = null;
+      this.ending = null;
       this.finish();
     }
   }
@@ -71,7 +72,9 @@ export class ChangeStream implements AsyncIterableIterator<EventChange> {
     const value = this.queue.shift();
     if (value !== undefined) return Promise.resolve({ value, done: false });
     if (this.ending) {
+      // Told once: after it, the stream is done.
       const error = this.ending;
+      this.ending = null;
       this.finish();
       return Promise.reject(error);
     }
