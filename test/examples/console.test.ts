@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildSchema, getOperationAST, parse, validate } from 'graphql';
 import { WebSocket } from 'ws';
-import { TriageConsole, type DocumentDelivery } from '../../examples/console/src/client.js';
+import { ConnectionClosedError, TriageConsole, type DocumentDelivery } from '../../examples/console/src/client.js';
 import { describeEvent, runTriage, type TriageOptions } from '../../examples/console/src/flow.js';
 import { PERSISTED_DOCUMENTS_PATH, readPersistedDocuments } from '../../examples/console/src/manifest.js';
 import { loadTypeDefs } from '../../src/graph/schema.js';
@@ -189,5 +189,26 @@ describe("the example's documents", () => {
         { query: '', operationName: 'EventChanged', variables: { filter: { minScore: 50 } }, extensions: { persistedQuery: persisted('EventChanged') } },
       ]);
     });
+  });
+});
+
+describe('a watch whose session the gateway refuses', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it('ends with the close code, 4401, and its reason', async () => {
+    const client = new TriageConsole({ url: h.gateway.url, webSocketImpl: WebSocket, token: 'not-a-session' });
+    const watch = client.watch();
+    try {
+      const error = await watch.next().catch((reason: unknown) => reason);
+      expect(error).toBeInstanceOf(ConnectionClosedError);
+      expect(error).toMatchObject({ code: 4401, reason: 'Unauthorized: the PVWA did not accept the session token' });
+      await expect(watch.ready).rejects.toBe(error);
+    } finally {
+      await client.dispose();
+    }
   });
 });

@@ -72,11 +72,13 @@ function documentHash(document: unknown): string {
 }
 
 /**
- * Apollo Client's GraphQLWsLink, for both ways of sending documents: with `includeQuery: false`
- * in the operation's `http` context (what PersistedQueryLink sets when it sends the hash) the
- * subscribe message carries the hash and an empty `query` (graphql-ws requires the field to be a
- * string). Errors become Apollo's CombinedGraphQLErrors or a ConnectionClosedError (Apollo's own
- * link reads the global WebSocket there, which Node 20 does not have).
+ * In place of Apollo Client's GraphQLWsLink, which always sends the text, and which on Node 20
+ * turns an `error` message of graphql-ws (the gateway refusing a document) into
+ * `ReferenceError: WebSocket is not defined` (it reads the global WebSocket, which Node 20 lacks).
+ * With `includeQuery: false` in the operation's `http` context (what PersistedQueryLink sets when
+ * it sends the hash) the subscribe message carries the hash and an empty `query` (graphql-ws
+ * requires the field, as a string). Errors become Apollo's CombinedGraphQLErrors or a
+ * ConnectionClosedError.
  */
 class GraphQLWsTransport extends ApolloLink {
   constructor(private readonly client: () => WsClient) {
@@ -204,7 +206,7 @@ export class TriageConsole {
     const ready = new Promise<void>((resolve, reject) => {
       notReady = reject;
       // After the acknowledgement the subscribe message is sent within the same turn of the event loop; one more turn and it is on the wire.
-      const sent = () => setImmediate(() => ((notReady = undefined), resolve()));
+      const sent = () => setTimeout(() => ((notReady = undefined), resolve()), 0);
       if (this.connected) sent();
       else this.connectedWaiters.push(sent);
     });
@@ -243,10 +245,14 @@ export class TriageConsole {
     };
   }
 
-  /** Ends the session on the PVWA, closes the WebSocket and forgets everything read with it. */
+  /** Ends the session on the PVWA, closes the WebSocket (ending its subscriptions) and forgets everything read with it. */
   async logoff(): Promise<boolean> {
     const { data } = await this.apollo.mutate({ mutation: LogoffDocument, fetchPolicy: 'no-cache' });
     this.token = null;
+    const ws = this.ws;
+    this.ws = undefined;
+    this.connected = false;
+    await ws?.dispose();
     await this.apollo.clearStore();
     return data?.logoff === true;
   }
