@@ -1,0 +1,40 @@
+import { RESTDataSource } from '@apollo/datasource-rest';
+
+const EVENTS = 'API/pta/API/Events/';
+
+/**
+ * The PVWA's PTA events API as Apollo's docs teach a REST data source: one instance per GraphQL
+ * request (created in the server's `context`), carrying the caller's token, which
+ * `willSendRequest` puts on every call.
+ *
+ * Caching, as chosen for the bench (docs/PERFORMANCE.md, The same-stack peer):
+ * - `cache` is the server's cache, as in Apollo's docs. RESTDataSource stores a GET answer only
+ *   when the answer allows it (Cache-Control / Expires / Last-Modified); the PVWA and the
+ *   bench's simulator send none of them, so nothing is ever stored or served from it. What it
+ *   costs per GET is one lookup that misses.
+ * - GETs are de-duplicated while in flight, per instance, so only within one GraphQL request:
+ *   nothing is shared between requests or callers.
+ */
+export class PvwaAPI extends RESTDataSource {
+  /** @param {{ baseURL: string, token: string, cache?: import('@apollo/utils.keyvaluecache').KeyValueCache }} options */
+  constructor(options) {
+    super(options);
+    // A trailing slash, so the relative paths below resolve under /PasswordVault/.
+    this.baseURL = options.baseURL.replace(/\/*$/, '/');
+    this.token = options.token;
+  }
+
+  willSendRequest(_path, request) {
+    request.headers['authorization'] = this.token;
+  }
+
+  /** GET /API/pta/API/Events/: the session's whole list (the PVWA has no pagination). */
+  getEvents() {
+    return this.get(EVENTS);
+  }
+
+  /** PATCH /API/pta/API/Events/{id}: the event as the PVWA answered the change. */
+  updateEvent(id, patch) {
+    return this.patch(EVENTS + encodeURIComponent(id), { body: patch });
+  }
+}
