@@ -8,10 +8,10 @@ const EVENTS = 'API/pta/API/Events/';
  * `willSendRequest` puts on every call.
  *
  * Caching, as chosen for the bench (docs/PERFORMANCE.md, The same-stack peer):
- * - `cache` is the server's cache, as in Apollo's docs. RESTDataSource stores a GET answer only
- *   when the answer allows it (Cache-Control / Expires / Last-Modified); the PVWA and the
- *   bench's simulator send none of them, so nothing is ever stored or served from it. What it
- *   costs per GET is one lookup that misses.
+ * - `cache` is the server's cache, as in Apollo's docs. It is a shared HTTP cache: the answer to a
+ *   GET carrying Authorization is stored only when it says `public`, `s-maxage` or
+ *   `must-revalidate`. The bench's simulator sends none of them, so nothing is ever stored or
+ *   served from it; what it costs per GET is one lookup that misses.
  * - GETs are de-duplicated while in flight, per instance, so only within one GraphQL request:
  *   nothing is shared between requests or callers.
  */
