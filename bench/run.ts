@@ -196,8 +196,10 @@ function summarise(runs: Run[]) {
 }
 
 /**
- * The gateway against the peer. `cpuRatio` and `addedLatencyRatio` are gateway / peer (below 1:
- * the gateway costs less); the added latency is each side's mean over the proxy's, in the same rounds.
+ * The gateway against the peer, all ratios gateway / peer (below 1: the gateway costs less,
+ * except `throughputRatio`). The added latency is each side's mean over the proxy's, in the same
+ * rounds; its ratio is null unless both add some (where the gateway answers faster than the proxy,
+ * as on warm reads, compare `meanLatencyRatio`).
  */
 function versusPeer(g: Summary, peer: Summary, proxy: Summary) {
   const added = { gateway: g.mean - proxy.mean, peer: peer.mean - proxy.mean };
@@ -206,7 +208,7 @@ function versusPeer(g: Summary, peer: Summary, proxy: Summary) {
     meanLatencyRatio: g.mean / peer.mean,
     cpuRatio: g.cpuMsPerReq / peer.cpuMsPerReq,
     addedLatencyMs: added,
-    addedLatencyRatio: added.gateway / added.peer,
+    addedLatencyRatio: added.gateway > 0 && added.peer > 0 ? added.gateway / added.peer : null,
   };
 }
 
@@ -311,7 +313,7 @@ async function main(): Promise<void> {
         vsPeer: q ? versusPeer(g, q, p) : null,
       };
       rows.push(row);
-      const peerPart = row.vsPeer ? `, peer ${q!.rps.toFixed(0)} req/s, cpu gateway/peer ${row.vsPeer.cpuRatio.toFixed(2)}, added gateway/peer ${row.vsPeer.addedLatencyRatio.toFixed(2)}` : '';
+      const peerPart = row.vsPeer ? `, peer ${q!.rps.toFixed(0)} req/s, cpu gateway/peer ${row.vsPeer.cpuRatio.toFixed(2)}, added gateway/peer ${row.vsPeer.addedLatencyRatio?.toFixed(2) ?? 'n/a'}` : '';
       process.stderr.write(`${scenario.name} c=${connections}: gateway ${g.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${row.throughputRatio.toFixed(2)}, cpu ratio ${row.cpuRatio.toFixed(2)}${peerPart}\n`);
     }
     peakRssMb.gateway[scenario.name] = statusKb(serverPid(gateway), 'VmHWM') / 1024;
@@ -347,18 +349,18 @@ function render(report: Report): string {
   const lines = [
     `Run ${report.date} on ${String(report.machine.cpus)}, Node ${String(report.machine.node)}, ${report.machine.pinned ? 'servers on CPU 0, load on CPU 1' : 'unpinned'}.`,
     '',
-    '| scenario | c | gateway req/s | proxy req/s | ratio | gateway p50 / p99 ms | proxy p50 / p99 ms | gateway mean ms | proxy mean ms | mean ratio | gateway CPU ms/req | proxy CPU ms/req | CPU ratio | upstream bytes/req gateway / proxy | peer req/s | peer mean ms | peer CPU ms/req | req/s gateway / peer | added ms gateway / peer | added ratio gateway / peer | CPU gateway / peer |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | c | gateway req/s | proxy req/s | ratio | gateway p50 / p99 ms | proxy p50 / p99 ms | gateway mean ms | proxy mean ms | mean ratio | gateway CPU ms/req | proxy CPU ms/req | CPU ratio | upstream bytes/req gateway / proxy | peer req/s | peer mean ms | peer CPU ms/req | req/s gateway / peer | mean gateway / peer | added ms gateway / peer | added ratio gateway / peer | CPU gateway / peer |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of report.rows) {
     const q = r.peer;
     const v = r.vsPeer;
     const peerCells = q && v
-      ? `${f(q.rps, 0)} | ${f(q.mean, 3)} | ${f(q.cpuMsPerReq, 3)} | ${f(v.throughputRatio)} | ${f(v.addedLatencyMs.gateway, 3)} / ${f(v.addedLatencyMs.peer, 3)} | ${f(v.addedLatencyRatio)} | ${f(v.cpuRatio)}`
-      : 'n/a | n/a | n/a | n/a | n/a | n/a | n/a';
+      ? `${f(q.rps, 0)} | ${f(q.mean, 3)} | ${f(q.cpuMsPerReq, 3)} | ${f(v.throughputRatio)} | ${f(v.meanLatencyRatio)} | ${f(v.addedLatencyMs.gateway, 3)} / ${f(v.addedLatencyMs.peer, 3)} | ${f(v.addedLatencyRatio ?? NaN)} | ${f(v.cpuRatio)}`
+      : 'n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a';
     lines.push(`| ${r.scenario} | ${r.connections} | ${f(r.gateway.rps, 0)} | ${f(r.proxy.rps, 0)} | ${f(r.throughputRatio)} | ${r.gateway.p50} / ${r.gateway.p99} | ${r.proxy.p50} / ${r.proxy.p99} | ${f(r.gateway.mean, 3)} | ${f(r.proxy.mean, 3)} | ${f(r.meanLatencyRatio)} | ${f(r.gateway.cpuMsPerReq, 3)} | ${f(r.proxy.cpuMsPerReq, 3)} | ${f(r.cpuRatio)} | ${f(r.gateway.upstreamBytesPerReq, 0)} / ${f(r.proxy.upstreamBytesPerReq, 0)} | ${peerCells} |`);
   }
-  lines.push('', '`ratio` and `mean ratio` are gateway / proxy, `CPU ratio` proxy / gateway; the last four columns are gateway / peer (below 1: the gateway costs less than the peer), "added" being the mean latency over the proxy\'s.');
+  lines.push('', '`ratio` and `mean ratio` are gateway / proxy, `CPU ratio` proxy / gateway. The columns after the peer\'s own are gateway / peer: requests/s, then costs (below 1: the gateway costs less than the peer); "added" is the mean latency over the proxy\'s, its ratio n/a where a side adds none.');
   const list = (entries: Record<string, number> | undefined) => Object.entries(entries ?? {}).map(([name, mb]) => `${name} ${f(mb, 1)} MB`).join(', ') || 'none';
   lines.push('', `Peak RSS (VmHWM), a fresh gateway and peer per scenario: gateway ${list(report.peakRssMb.gateway)}; peer ${list(report.peakRssMb.peer)}; proxy (whole run) ${f(report.peakRssMb.proxy, 1)} MB.`);
   const errors = report.rows.reduce((sum, r) => sum + r.gateway.errors + r.proxy.errors + (r.peer?.errors ?? 0), 0);
