@@ -1,20 +1,23 @@
 /**
- * npm run bench: the gateway against a raw node:http proxy, side by side, on this machine.
+ * npm run bench: the gateway against a same-stack peer and a raw node:http proxy, side by side, on
+ * this machine.
  *
- * Upstream: the simulator in fast mode. Floor: bench/proxy.ts. Gateway: dist/main.js with
- * production settings, logs at warn. Servers are pinned to CPU 0, the load generator (autocannon,
- * its own process) to CPU 1. Each scenario runs at concurrency 1 and 64, with a warm-up, then
- * REPS rounds alternating the sides (A B A B ...); medians are reported, with the server CPU time
- * per request read from /proc (steadier than requests/s on a shared machine).
+ * Upstream: the simulator in fast mode. Floor: bench/proxy.ts. Peer: bench/peers/apollo-rest, the
+ * REST BFF a team writes from Apollo's docs (its own package, installed here when missing).
+ * Gateway: dist/main.js with production settings, logs at warn. Servers are pinned to CPU 0, the
+ * load generator (autocannon, its own process) to CPU 1. Each scenario runs at concurrency 1 and
+ * 64, with a warm-up, then REPS rounds, the order of the sides rotated each round (G P X, P X G,
+ * X G P, ...), each round starting once the servers are idle; medians are reported, with the
+ * server CPU time per request read from /proc (steadier than requests/s on a shared machine).
  *
- *   npm run bench                 the full run (about 8 minutes)
+ *   npm run bench                 the full run (about 12 minutes)
  *   npm run bench -- --quick      shorter runs, for a quick look while profiling
  *   npm run bench -- --soak       the close scenario for 5 minutes: RSS at the start and the end
  *   BENCH_ONLY=close,page         only these scenarios
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { createDemoEvents } from '../src/simulator/data.js';
@@ -34,6 +37,8 @@ const CLK_TCK = 100;
 const root = new URL('..', import.meta.url);
 /** The V8 flags `npm start` gives node (package.json's start script): the bench runs what users run. */
 const START_FLAGS = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).scripts.start as string).split(/\s+/).filter((arg) => arg.startsWith('--'));
+/** The same-stack peer: its own npm package, run as its package.json's start script runs it (plain `node`, no V8 flags). */
+const PEER_DIR = 'bench/peers/apollo-rest';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) => {
@@ -148,14 +153,84 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGTERM');
 });
 
+/** The peer's own packages (npm ci in its folder, from its lock file), when missing or older than the lock file. */
+function installPeer(): void {
+  const dir = new URL(`${PEER_DIR}/`, root);
+  const installed = new URL('node_modules/.package-lock.json', dir);
+  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(new URL('package-lock.json', dir)).mtimeMs) return;
+  process.stderr.write(`Installing the peer's packages: npm ci --prefix ${PEER_DIR}\n`);
+  // Its output to stderr: stdout is the table.
+  execFileSync('npm', ['ci', '--prefix', PEER_DIR, '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 2, 2] });
+}
+
+/**
+ * Waits until the servers have been idle for a moment (at most 30 s): a round cut off at its end
+ * can leave requests in a server (list requests at c=64), whose work would otherwise run during
+ * the next side's round on the same CPU.
+ */
+async function settle(pids: number[]): Promise<void> {
+  const ticks = () => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
+  let last = ticks();
+  for (let waited = 0; waited < 30_000; waited += 200) {
+    await sleep(200);
+    const now = ticks();
+    if (now - last <= 1) return;
+    last = now;
+  }
+}
+
+/** The sides in round `rep`'s order: rotated by one each round, so each side runs first, second and last equally often. */
+const rotate = <T>(sides: T[], rep: number): T[] => [...sides.slice(rep % sides.length), ...sides.slice(0, rep % sides.length)];
+
+type Summary = ReturnType<typeof summarise>;
+function summarise(runs: Run[]) {
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    mean: median(runs.map((r) => r.mean)),
+    cpuMsPerReq: median(runs.map((r) => r.cpuMsPerReq)),
+    upstreamBytesPerReq: median(runs.map((r) => r.upstreamBytesPerReq)),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
+
+/**
+ * The gateway against the peer, all ratios gateway / peer (below 1: the gateway costs less,
+ * except `throughputRatio`). The added latency is each side's mean over the proxy's, in the same
+ * rounds; its ratio is null unless both add some (where the gateway answers faster than the proxy,
+ * as on warm reads, compare `meanLatencyRatio`).
+ */
+function versusPeer(g: Summary, peer: Summary, proxy: Summary) {
+  const added = { gateway: g.mean - proxy.mean, peer: peer.mean - proxy.mean };
+  return {
+    throughputRatio: g.rps / peer.rps,
+    meanLatencyRatio: g.mean / peer.mean,
+    cpuRatio: g.cpuMsPerReq / peer.cpuMsPerReq,
+    addedLatencyMs: added,
+    addedLatencyRatio: added.gateway > 0 && added.peer > 0 ? added.gateway / added.peer : null,
+  };
+}
+
+interface SideRuns {
+  name: 'gateway' | 'peer' | 'proxy';
+  side: Side;
+  pid: number;
+  runs: Run[];
+  bytes: UpstreamBytes;
+  /** Untimed, before the side's warm-up and each of its rounds. */
+  prepare?: () => Promise<void>;
+}
+
 async function main(): Promise<void> {
-  const [simPort, proxyPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+  const [simPort, proxyPort, gatewayPort, peerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const sim = await startProcess('upstream', 0, ['--import', 'tsx', 'bench/upstream.ts'], { PORT: String(simPort) }, 'ready');
   children.push(sim);
   const pvwaUrl = `http://127.0.0.1:${simPort}/PasswordVault`;
   const proxy = await startProcess('proxy', 0, ['--import', 'tsx', 'bench/proxy.ts'], { PORT: String(proxyPort), UPSTREAM: `http://127.0.0.1:${simPort}` }, 'ready');
   children.push(proxy);
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
   // A fresh gateway per scenario, so each scenario's peak RSS is its own.
   const startGatewayProcess = async (): Promise<ChildProcess> => {
     const child = await startProcess('gateway', 0, [...START_FLAGS, 'dist/main.js'], {
@@ -168,7 +243,10 @@ async function main(): Promise<void> {
       await sleep(100);
     }
   };
-  const stopGatewayProcess = async (child: ChildProcess) => {
+  // A fresh peer per scenario too, in production mode; it prints `ready <url>` once it listens.
+  const startPeerProcess = () =>
+    startProcess('peer', 0, [`${PEER_DIR}/server.mjs`], { NODE_ENV: 'production', PVWA_URL: pvwaUrl, PORT: String(peerPort), HOST: '127.0.0.1' }, 'ready');
+  const stopProcess = async (child: ChildProcess) => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     stopping = true;
     child.kill('SIGTERM');
@@ -179,63 +257,77 @@ async function main(): Promise<void> {
   const serverPid = (child: ChildProcess) => child.pid!;
 
   const events = createDemoEvents(2000);
-  // The proxy passes the full list on every list request: its size, once.
+  // The proxy passes the full list on every list request, and the peer reads it: its size, once.
   const fullListBytes = (await (await fetch(`${pvwaUrl}/API/pta/API/Events/`, { headers: { authorization: TOKEN } })).arrayBuffer()).byteLength;
-  const scenarios = SCENARIOS({ events, token: TOKEN, gateway: gatewayUrl, proxy: `http://127.0.0.1:${proxyPort}` });
+  const scenarios = SCENARIOS({ events, token: TOKEN, gateway: gatewayUrl, proxy: `http://127.0.0.1:${proxyPort}`, peer: peerUrl });
 
   if (SOAK) {
     const gateway = await startGatewayProcess();
-    await scenarios[0].check();
+    await scenarios[0].check(false);
     await soak(scenarios[0].gateway, serverPid(gateway));
-    return stopGatewayProcess(gateway);
+    return stopProcess(gateway);
   }
 
   const rows = [];
   const only = process.env.BENCH_ONLY?.split(',');
-  const peakRssMb: Record<string, number> = {};
-  for (const scenario of scenarios.filter((s) => !only || only.includes(s.name))) {
+  const selected = scenarios.filter((s) => !only || only.includes(s.name));
+  if (selected.some((s) => s.peer)) installPeer();
+  const peakRssMb = { gateway: {} as Record<string, number>, peer: {} as Record<string, number> };
+  for (const scenario of selected) {
     const gateway = await startGatewayProcess();
+    const peer = scenario.peer ? await startPeerProcess() : null;
     await scenario.check();
+    const isWrite = scenario.name === 'close' || scenario.name === 'close-warm';
     for (const connections of [1, 64]) {
-      const sides = [
-        { name: 'gateway', side: scenario.gateway, pid: serverPid(gateway), runs: [] as Run[], bytes: () => gatewayListBytes(gatewayUrl) },
-        // The proxy counts nothing: what it moves per list request is the full list (set below).
-        { name: 'proxy', side: scenario.proxy, pid: serverPid(proxy), runs: [] as Run[], bytes: async () => 0 },
+      const sides: SideRuns[] = [
+        { name: 'gateway', side: scenario.gateway, pid: serverPid(gateway), runs: [], bytes: () => gatewayListBytes(gatewayUrl), prepare: scenario.prepareGateway?.bind(scenario) },
+        // The peer and the proxy count nothing: what they move per list request is the full list (set below).
+        ...(peer && scenario.peer ? [{ name: 'peer' as const, side: scenario.peer, pid: serverPid(peer), runs: [], bytes: async () => 0 }] : []),
+        { name: 'proxy', side: scenario.proxy, pid: serverPid(proxy), runs: [], bytes: async () => 0 },
       ];
-      for (const s of sides) autocannon(s.side, connections, WARMUP_S);
+      const servers = [serverPid(sim), ...new Set(sides.map((s) => s.pid))];
+      for (const s of sides) {
+        await s.prepare?.();
+        autocannon(s.side, connections, WARMUP_S);
+      }
       for (let rep = 0; rep < REPS; rep++) {
-        const seconds = scenario.name === 'close' ? DURATION_S : LIST_DURATION_S;
-        for (const s of rep % 2 === 0 ? sides : [...sides].reverse()) {
+        const seconds = isWrite ? DURATION_S : LIST_DURATION_S;
+        for (const s of rotate(sides, rep)) {
+          await settle(servers);
+          await s.prepare?.();
           const run = await measure(s.side, s.pid, connections, seconds, s.bytes);
-          if (s.name === 'proxy') run.upstreamBytesPerReq = scenario.name === 'close' ? NaN : fullListBytes;
+          if (s.name !== 'gateway') run.upstreamBytesPerReq = isWrite ? NaN : fullListBytes;
           s.runs.push(run);
         }
       }
-      const [g, p] = sides.map((s) => ({
-        rps: median(s.runs.map((r) => r.rps)),
-        p50: median(s.runs.map((r) => r.p50)),
-        p99: median(s.runs.map((r) => r.p99)),
-        mean: median(s.runs.map((r) => r.mean)),
-        cpuMsPerReq: median(s.runs.map((r) => r.cpuMsPerReq)),
-        upstreamBytesPerReq: median(s.runs.map((r) => r.upstreamBytesPerReq)),
-        errors: s.runs.reduce((sum, r) => sum + r.errors, 0),
-      }));
+      const byName = (name: SideRuns['name']) => sides.find((s) => s.name === name);
+      const g = summarise(byName('gateway')!.runs);
+      const p = summarise(byName('proxy')!.runs);
+      const q = byName('peer') ? summarise(byName('peer')!.runs) : null;
       const row = {
         scenario: scenario.name, connections, gateway: g, proxy: p,
         throughputRatio: g.rps / p.rps, cpuRatio: p.cpuMsPerReq / g.cpuMsPerReq, p50Ratio: g.p50 / p.p50, meanLatencyDeltaMs: g.mean - p.mean,
         meanLatencyRatio: g.mean / p.mean,
+        // Added fields (issue 28): the same-stack peer, null where the scenario has none.
+        peer: q,
+        vsPeer: q ? versusPeer(g, q, p) : null,
       };
       rows.push(row);
-      process.stderr.write(`${scenario.name} c=${connections}: gateway ${g.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${row.throughputRatio.toFixed(2)}, cpu ratio ${row.cpuRatio.toFixed(2)}\n`);
+      const peerPart = row.vsPeer ? `, peer ${q!.rps.toFixed(0)} req/s, cpu gateway/peer ${row.vsPeer.cpuRatio.toFixed(2)}, added gateway/peer ${row.vsPeer.addedLatencyRatio?.toFixed(2) ?? 'n/a'}` : '';
+      process.stderr.write(`${scenario.name} c=${connections}: gateway ${g.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${row.throughputRatio.toFixed(2)}, cpu ratio ${row.cpuRatio.toFixed(2)}${peerPart}\n`);
     }
-    peakRssMb[scenario.name] = statusKb(serverPid(gateway), 'VmHWM') / 1024;
-    await stopGatewayProcess(gateway);
+    peakRssMb.gateway[scenario.name] = statusKb(serverPid(gateway), 'VmHWM') / 1024;
+    await stopProcess(gateway);
+    if (peer) {
+      peakRssMb.peer[scenario.name] = statusKb(serverPid(peer), 'VmHWM') / 1024;
+      await stopProcess(peer);
+    }
   }
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`, memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version, pinned: canPin },
-    settings: { durationS: DURATION_S, warmupS: WARMUP_S, reps: REPS },
-    peakRssMb: { gateway: peakRssMb, proxy: statusKb(serverPid(proxy), 'VmHWM') / 1024 },
+    settings: { durationS: DURATION_S, listDurationS: LIST_DURATION_S, warmupS: WARMUP_S, reps: REPS, order: 'rotated each round, servers idle before each round' },
+    peakRssMb: { gateway: peakRssMb.gateway, peer: peakRssMb.peer, proxy: statusKb(serverPid(proxy), 'VmHWM') / 1024 },
     rows,
   };
   const table = render(report);
@@ -249,22 +341,29 @@ async function main(): Promise<void> {
   updatePerformanceDoc(table);
 }
 
-type Report = { date: string; machine: Record<string, unknown>; peakRssMb: { gateway: Record<string, number>; proxy: number }; rows: Array<any> };
+/** A run's report; `peer` and `vsPeer` (rows) and `peakRssMb.peer` are absent in runs before the peer. */
+type Report = { date: string; machine: Record<string, unknown>; peakRssMb: { gateway: Record<string, number>; peer?: Record<string, number>; proxy: number }; rows: Array<any> };
 
 function render(report: Report): string {
   const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const lines = [
     `Run ${report.date} on ${String(report.machine.cpus)}, Node ${String(report.machine.node)}, ${report.machine.pinned ? 'servers on CPU 0, load on CPU 1' : 'unpinned'}.`,
     '',
-    '| scenario | c | gateway req/s | proxy req/s | ratio | gateway p50 / p99 ms | proxy p50 / p99 ms | gateway mean ms | proxy mean ms | mean ratio | gateway CPU ms/req | proxy CPU ms/req | CPU ratio | upstream bytes/req gateway / proxy |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | c | gateway req/s | proxy req/s | ratio | gateway p50 / p99 ms | proxy p50 / p99 ms | gateway mean ms | proxy mean ms | mean ratio | gateway CPU ms/req | proxy CPU ms/req | CPU ratio | upstream bytes/req gateway / proxy | peer req/s | peer mean ms | peer CPU ms/req | req/s gateway / peer | mean gateway / peer | added ms gateway / peer | added ratio gateway / peer | CPU gateway / peer |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of report.rows) {
-    lines.push(`| ${r.scenario} | ${r.connections} | ${f(r.gateway.rps, 0)} | ${f(r.proxy.rps, 0)} | ${f(r.throughputRatio)} | ${r.gateway.p50} / ${r.gateway.p99} | ${r.proxy.p50} / ${r.proxy.p99} | ${f(r.gateway.mean, 3)} | ${f(r.proxy.mean, 3)} | ${f(r.meanLatencyRatio)} | ${f(r.gateway.cpuMsPerReq, 3)} | ${f(r.proxy.cpuMsPerReq, 3)} | ${f(r.cpuRatio)} | ${f(r.gateway.upstreamBytesPerReq, 0)} / ${f(r.proxy.upstreamBytesPerReq, 0)} |`);
+    const q = r.peer;
+    const v = r.vsPeer;
+    const peerCells = q && v
+      ? `${f(q.rps, 0)} | ${f(q.mean, 3)} | ${f(q.cpuMsPerReq, 3)} | ${f(v.throughputRatio)} | ${f(v.meanLatencyRatio)} | ${f(v.addedLatencyMs.gateway, 3)} / ${f(v.addedLatencyMs.peer, 3)} | ${f(v.addedLatencyRatio ?? NaN)} | ${f(v.cpuRatio)}`
+      : 'n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a';
+    lines.push(`| ${r.scenario} | ${r.connections} | ${f(r.gateway.rps, 0)} | ${f(r.proxy.rps, 0)} | ${f(r.throughputRatio)} | ${r.gateway.p50} / ${r.gateway.p99} | ${r.proxy.p50} / ${r.proxy.p99} | ${f(r.gateway.mean, 3)} | ${f(r.proxy.mean, 3)} | ${f(r.meanLatencyRatio)} | ${f(r.gateway.cpuMsPerReq, 3)} | ${f(r.proxy.cpuMsPerReq, 3)} | ${f(r.cpuRatio)} | ${f(r.gateway.upstreamBytesPerReq, 0)} / ${f(r.proxy.upstreamBytesPerReq, 0)} | ${peerCells} |`);
   }
-  const gatewayRss = Object.entries(report.peakRssMb.gateway).map(([name, mb]) => `${name} ${f(mb, 1)} MB`).join(', ');
-  lines.push('', `Peak RSS (VmHWM), a fresh gateway per scenario: ${gatewayRss}; proxy (whole run) ${f(report.peakRssMb.proxy, 1)} MB.`);
-  const errors = report.rows.reduce((sum, r) => sum + r.gateway.errors + r.proxy.errors, 0);
+  lines.push('', '`ratio` and `mean ratio` are gateway / proxy, `CPU ratio` proxy / gateway. The columns after the peer\'s own are gateway / peer: requests/s, then costs (below 1: the gateway costs less than the peer); "added" is the mean latency over the proxy\'s, its ratio n/a where a side adds none.');
+  const list = (entries: Record<string, number> | undefined) => Object.entries(entries ?? {}).map(([name, mb]) => `${name} ${f(mb, 1)} MB`).join(', ') || 'none';
+  lines.push('', `Peak RSS (VmHWM), a fresh gateway and peer per scenario: gateway ${list(report.peakRssMb.gateway)}; peer ${list(report.peakRssMb.peer)}; proxy (whole run) ${f(report.peakRssMb.proxy, 1)} MB.`);
+  const errors = report.rows.reduce((sum, r) => sum + r.gateway.errors + r.proxy.errors + (r.peer?.errors ?? 0), 0);
   lines.push(`Errors, non-2xx answers and timeouts over all runs: ${errors}.`);
   return lines.join('\n');
 }

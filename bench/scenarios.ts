@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { EVENT_FIELDS } from '../test/support/fields.js';
 
 /** One side of a scenario: the request autocannon repeats. */
@@ -8,23 +9,40 @@ export interface Side {
   body?: string;
 }
 
+export type ScenarioName = 'close' | 'close-warm' | 'page' | 'lookup';
+
 export interface Scenario {
-  name: 'close' | 'page' | 'lookup';
+  name: ScenarioName;
   gateway: Side;
   proxy: Side;
-  /** Checks once that both sides answer what the scenario means, before any timing. */
-  check(): Promise<void>;
+  /** The same GraphQL request to the same-stack peer (bench/peers/apollo-rest); absent where the peer has no such operation. */
+  peer?: Side;
+  /**
+   * Brings the gateway's session to the state the scenario is about; run before the gateway's
+   * warm-up and before each of its rounds, outside the timed window.
+   */
+  prepareGateway?(): Promise<void>;
+  /**
+   * Checks once, before any timing, that every side answers what the scenario means, and the peer
+   * the gateway's data (`withPeer` false when no peer runs: the soak).
+   */
+  check(withPeer?: boolean): Promise<void>;
 }
 
 const EVENTS_PATH = '/PasswordVault/API/pta/API/Events/';
 
-export function SCENARIOS(options: { events: Array<Record<string, any>>; token: string; gateway: string; proxy: string }): Scenario[] {
+export function SCENARIOS(options: { events: Array<Record<string, any>>; token: string; gateway: string; proxy: string; peer: string }): Scenario[] {
   const { events, token } = options;
-  const graphql = (query: string, variables: Record<string, unknown> = {}): Side => ({
-    url: `${options.gateway}/graphql`,
+  const graphql = (url: string, query: string, variables: Record<string, unknown> = {}): Side => ({
+    url,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: token },
     body: JSON.stringify({ query, variables }),
+  });
+  // The same request to the gateway and to the peer (the peer serves at its root, as Apollo's standalone server does).
+  const both = (query: string, variables: Record<string, unknown> = {}) => ({
+    gateway: graphql(`${options.gateway}/graphql`, query, variables),
+    peer: graphql(`${options.peer}/`, query, variables),
   });
   const proxy = (method: 'GET' | 'PATCH', path: string, body?: string): Side => ({
     url: options.proxy + path,
@@ -36,47 +54,96 @@ export function SCENARIOS(options: { events: Array<Record<string, any>>; token: 
   const closeTarget = events.find((e) => e.audits.length >= 3 && e.audits.every((a: any) => a.account)) ?? events[0];
   const lookupIds = [0, 400, 900, 1400, 1999].map((i) => String(events[i].id));
 
-  const check = async (side: Side, expectData: (data: any) => boolean) => {
+  /** The answer's `data`, after checking the status and (for GraphQL) that there are no errors and `expectData` holds. */
+  const ask = async (side: Side, expectData: (data: any) => boolean = () => true): Promise<any> => {
     const response = await fetch(side.url, { method: side.method, headers: side.headers, body: side.body });
     const body = (await response.json()) as any;
-    if (response.status !== 200 || (side.url.endsWith('/graphql') && (body.errors || !expectData(body.data)))) {
+    const isGraphql = side.method === 'POST';
+    if (response.status !== 200 || (isGraphql && (body.errors || !expectData(body.data)))) {
       throw new Error(`scenario check failed for ${side.url}: ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+    }
+    return isGraphql ? body.data : body;
+  };
+  /** The peer must answer exactly the gateway's data where the scenario compares them. */
+  const same = (what: string, gateway: unknown, peer: unknown) => {
+    if (!isDeepStrictEqual(gateway, peer)) {
+      throw new Error(`scenario check failed: the peer's ${what} differs from the gateway's:\n gateway ${JSON.stringify(gateway).slice(0, 400)}\n peer    ${JSON.stringify(peer).slice(0, 400)}`);
     }
   };
 
-  const scenarios: Scenario[] = [
+  const closeQuery = `mutation Close($id: ID!) { updateEventStatus(id: $id, status: CLOSED) { ${EVENT_FIELDS} } }`;
+  const pageQuery = `query Page { securityEvents(first: 50) { totalCount pageInfo { hasNextPage endCursor } nodes { ${EVENT_FIELDS} } } }`;
+  const pageAfterQuery = `query Next($after: String) { securityEvents(first: 50, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage } nodes { id lastUpdateTime } } }`;
+  const close = both(closeQuery, { id: closeTarget.id });
+  const page = both(pageQuery);
+  const closeProxy = proxy('PATCH', EVENTS_PATH + String(closeTarget.id), '{"mStatus":"CLOSED"}');
+  const listProxy = proxy('GET', EVENTS_PATH);
+  const lookup = graphql(`${options.gateway}/graphql`, `query Lookup { ${lookupIds.map((id, i) => `e${i}: securityEvent(id: "${id}") { ${EVENT_FIELDS} }`).join(' ')} }`);
+
+  const checkClose = async (withPeer = true) => {
+    const expect = (d: any) => d.updateEventStatus.status === 'CLOSED' && d.updateEventStatus.audits.length >= 3;
+    const gateway = await ask(close.gateway, expect);
+    if (withPeer) {
+      const peer = await ask(close.peer, expect);
+      // The whole event, every field: the mapping is the same on both sides.
+      same('closed event', gateway.updateEventStatus, peer.updateEventStatus);
+    }
+    await ask(closeProxy);
+  };
+  // A console's session: it has read its list (a full page), so the gateway holds a snapshot of it.
+  const readList = async () => {
+    await ask(page.gateway, (d) => d.securityEvents.totalCount === events.length);
+  };
+
+  return [
     {
       name: 'close',
-      gateway: graphql(
-        `mutation Close($id: ID!) { updateEventStatus(id: $id, status: CLOSED) { ${EVENT_FIELDS} } }`,
-        { id: closeTarget.id },
-      ),
-      proxy: proxy('PATCH', EVENTS_PATH + String(closeTarget.id), '{"mStatus":"CLOSED"}'),
-      check: async () => {},
+      gateway: close.gateway,
+      peer: close.peer,
+      proxy: closeProxy,
+      check: checkClose,
+    },
+    {
+      // The same close on a session that has read its list: the gateway writes each close through
+      // into the session's snapshot. The read runs before every gateway round (outside the timed
+      // window), so every round is "after the read", and the snapshot is never dropped as unused
+      // mid-scenario. The peer keeps nothing between requests; its rounds are its plain close.
+      name: 'close-warm',
+      gateway: close.gateway,
+      peer: close.peer,
+      proxy: closeProxy,
+      prepareGateway: readList,
+      check: async (withPeer = true) => {
+        await readList();
+        await checkClose(withPeer);
+      },
     },
     {
       name: 'page',
-      gateway: graphql(`query Page { securityEvents(first: 50) { totalCount pageInfo { hasNextPage endCursor } nodes { ${EVENT_FIELDS} } } }`),
-      proxy: proxy('GET', EVENTS_PATH),
-      check: async () => {},
+      gateway: page.gateway,
+      peer: page.peer,
+      proxy: listProxy,
+      check: async () => {
+        const expect = (d: any) => d.securityEvents.nodes.length === 50 && d.securityEvents.totalCount === events.length;
+        const gateway = (await ask(page.gateway, expect)).securityEvents;
+        const peer = (await ask(page.peer, expect)).securityEvents;
+        // Cursors are each side's own; everything else is the same.
+        same('page', { ...gateway, pageInfo: { hasNextPage: gateway.pageInfo.hasNextPage } }, { ...peer, pageInfo: { hasNextPage: peer.pageInfo.hasNextPage } });
+        // The next page, each side with its own cursor: the same events.
+        const next = async (side: Side, after: string) => (await ask({ ...side, body: JSON.stringify({ query: pageAfterQuery, variables: { after } }) })).securityEvents;
+        same('second page', await next(page.gateway, gateway.pageInfo.endCursor), await next(page.peer, peer.pageInfo.endCursor));
+        await ask(listProxy);
+      },
     },
     {
+      // No peer column: the peer serves no single-event lookup.
       name: 'lookup',
-      gateway: graphql(`query Lookup { ${lookupIds.map((id, i) => `e${i}: securityEvent(id: "${id}") { ${EVENT_FIELDS} }`).join(' ')} }`),
-      proxy: proxy('GET', EVENTS_PATH),
-      check: async () => {},
+      gateway: lookup,
+      proxy: listProxy,
+      check: async () => {
+        await ask(lookup, (d) => lookupIds.every((id, i) => d[`e${i}`]?.id === id));
+        await ask(listProxy);
+      },
     },
   ];
-  scenarios[0].check = async () => {
-    await check(scenarios[0].gateway, (d) => d.updateEventStatus.status === 'CLOSED' && d.updateEventStatus.audits.length >= 3);
-    await check(scenarios[0].proxy, () => true);
-  };
-  scenarios[1].check = async () => {
-    await check(scenarios[1].gateway, (d) => d.securityEvents.nodes.length === 50 && d.securityEvents.totalCount === 2000);
-    await check(scenarios[1].proxy, () => true);
-  };
-  scenarios[2].check = async () => {
-    await check(scenarios[2].gateway, (d) => lookupIds.every((id, i) => d[`e${i}`]?.id === id));
-  };
-  return scenarios;
 }
