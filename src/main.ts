@@ -1,7 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './telemetry/logger.js';
-import { startGateway } from './gateway.js';
 import { reportMemoryBudget } from './memory.js';
 import type { Simulator, SimulatorUser } from './simulator/server.js';
 
@@ -32,6 +31,8 @@ async function main(): Promise<void> {
   }
   // On the simulator, the IDE's headers editor starts with the demo token.
   const ide = demo ? { defaultHeaders: { Authorization: demo.token } } : {};
+  // Imported once the configuration is valid: a mistake in it is reported without loading the gateway.
+  const { startGateway } = await import('./gateway.js');
   const gateway = await startGateway({ config, logger, ide });
   reportMemoryBudget(config, logger);
 

@@ -82,7 +82,7 @@ describe('the built gateway as a process, on an external PVWA', () => {
   });
 
   it('during SHUTDOWN_DELAY_MS: /readyz answers 503 while requests are still served; then it exits 0', async () => {
-    const { child, url, exited, logged } = await startProcess({ PVWA_URL: sim.url, SHUTDOWN_DELAY_MS: '3000' });
+    const { child, url, exited, logged } = await startProcess({ PVWA_URL: sim.url, SHUTDOWN_DELAY_MS: '1500' });
     child.kill('SIGTERM');
     await logged('shutting down');
     expect((await readyz(url)).status).toBe(503);
@@ -109,7 +109,8 @@ describe('the built gateway as a process, on an external PVWA', () => {
 });
 
 describe('the built gateway as a process, on the embedded simulator (npm start)', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('serves the demo data and exits 0 on %s', async (signal) => {
+  // Independent processes: run side by side.
+  it.concurrent.each(['SIGINT', 'SIGTERM'] as const)('serves the demo data and exits 0 on %s', async (signal) => {
     const { child, url, exited } = await startProcess({});
     const response = await post(url);
     expect(await response.json()).toEqual({ data: { securityEvents: { totalCount: 240 } } });
