@@ -11,6 +11,7 @@ import { formatError, isGatewayBug } from './errors.js';
 import { jitGateway } from './executor.js';
 import type { GraphContext } from './graph/context.js';
 import { completeResult, recordOperation, reportBugs } from './graph/operation.js';
+import { oneLogonPerOperation } from './graph/rules.js';
 import { createResolvers } from './graph/resolvers/index.js';
 import { loadTypeDefs } from './graph/schema.js';
 
@@ -80,6 +81,7 @@ export function createSchema(config: Config): GraphQLSchema {
 export function documentRules(config: Config): ValidationRule[] {
   return [
     ...(config.INTROSPECTION ? [] : [noIntrospection]),
+    oneLogonPerOperation,
     maxDepthRule({ n: config.MAX_QUERY_DEPTH, ...reportAsValidationError }),
     maxAliasesRule({ n: config.MAX_QUERY_ALIASES, ...reportAsValidationError }),
     // Linear in depth (the default 1.5 grows exponentially and refuses a full event); `first`

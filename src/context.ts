@@ -41,6 +41,8 @@ export interface RequestParts {
   live?: LiveContext;
   /** Told of each snapshot read the request makes (the HTTP route's rendered-answer cache). */
   snapshotReads?: SnapshotReadMark[];
+  /** The client's address (its TCP peer), for the logon throttle. */
+  clientAddress?: string;
 }
 
 /**
@@ -77,6 +79,7 @@ class RequestContext implements GraphContext {
     return this.deps.logons.bind({
       caller: { requestId: this.record.requestId, observer: this.record },
       credentials: this.credentials,
+      clientAddress: this.parts.clientAddress,
       responseCookies: this.parts.responseCookies ?? [],
       pvwa: () => this.pvwa(),
     });

@@ -17,6 +17,8 @@ import { attachWebSocket } from './http/websocket.js';
 import { PvwaClient, pvwaTlsOptions } from './pvwa/client.js';
 import { sessionKey } from './sessions/credentials.js';
 import { createLogonService, type SessionEndedListener } from './sessions/logon.js';
+import { LogonGuard } from './sessions/logon-guard.js';
+import { CHALLENGE_TTL_MS } from './sessions/seal.js';
 import { Metrics } from './telemetry/metrics.js';
 import { Telemetry } from './telemetry/record.js';
 
@@ -106,8 +108,17 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     },
     logger,
   );
+  const guard = new LogonGuard({
+    maxFailuresPerUser: config.LOGON_MAX_FAILURES,
+    maxFailuresPerAddress: config.LOGON_MAX_FAILURES_PER_ADDRESS,
+    windowMs: config.LOGON_FAILURE_WINDOW_MS,
+    maxWrongCodes: 3,
+    challengeTtlMs: CHALLENGE_TTL_MS,
+    maxTracked: 10_000,
+    now,
+  });
   const logons = createLogonService(
-    { secret: config.SESSION_SECRET, maxAgeMs: config.SESSION_MAX_AGE_MS, secureCookie: config.SESSION_COOKIE_SECURE, pvwa, sessionEnded },
+    { secret: config.SESSION_SECRET, maxAgeMs: config.SESSION_MAX_AGE_MS, secureCookie: config.SESSION_COOKIE_SECURE, pvwa, sessionEnded, guard },
     logger,
   );
   const reachability = new PvwaReachability(

@@ -42,7 +42,7 @@ export function graphqlRoute(options: {
       snapshotReads = [];
       rendered = renderedAnswers(deps.store, sessionKey(credentials.token), `${header(req, 'accept') ?? ''}\n${read.json}`, snapshotReads, record);
     }
-    const context = createContext(deps, credentials, record, { responseCookies, snapshotReads });
+    const context = createContext(deps, credentials, record, { responseCookies, snapshotReads, clientAddress: req.socket.remoteAddress });
     const kept = rendered && (await rendered.find(() => context.loaders.events.load({})));
     if (kept) {
       for (const [key, value] of kept.headers) res.setHeader(key, value);

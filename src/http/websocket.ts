@@ -157,7 +157,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         }
         const { socket } = ctx.extra;
         const sessionRefused = (refusal: TokenRefusal) => setImmediate(() => socket.close(REFUSAL_CLOSE[refusal].code, REFUSAL_CLOSE[refusal].reason));
-        running.context = createContext(deps, { token: state.token, stale: false, fromCookie: false }, record, { live: { hub, sessionRefused } });
+        running.context = createContext(deps, { token: state.token, stale: false, fromCookie: false }, record, { live: { hub, sessionRefused }, clientAddress: ctx.extra.request.socket.remoteAddress });
         return {
           schema,
           document,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { createApollo, createSchema } from '../../src/apollo.js';
 import { SnapshotStore } from '../../src/events/snapshot-store.js';
 import { createLogonService } from '../../src/sessions/logon.js';
+import { LogonGuard } from '../../src/sessions/logon-guard.js';
 import { loadConfig } from '../../src/config.js';
 import { boundDepth, MAX_JSON_DEPTH, TRUNCATED_MARKER } from '../../src/graph/passthrough.js';
 import { graphqlRoute } from '../../src/http/graphql.js';
@@ -109,7 +110,8 @@ describe('any 500 the gateway answers', () => {
     };
     const pvwa = { bind: () => api as PvwaApi, logon: () => Promise.reject(new Error('not used')) } satisfies PvwaPort;
     const store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10_000, maxBytes: 1024 * 1024 });
-    const logons = createLogonService({ secret: undefined, maxAgeMs: 60_000, secureCookie: true, pvwa, sessionEnded: () => {} }, logger);
+    const guard = new LogonGuard({ maxFailuresPerUser: 5, maxFailuresPerAddress: 20, windowMs: 60_000, maxWrongCodes: 3, challengeTtlMs: 60_000, maxTracked: 100 });
+    const logons = createLogonService({ secret: undefined, maxAgeMs: 60_000, secureCookie: true, pvwa, sessionEnded: () => {}, guard }, logger);
     const deps = { pvwa, logger, logons, store, snapshotReads: false };
     const route = graphqlRoute({ apollo, deps, telemetry: new Telemetry(logger, new Metrics(10)), maxRequestBytes: 65536 });
     server = createServer((req, res) => void route(req, res));
