@@ -6,7 +6,10 @@ import type { SnapshotReadMark } from '../events/sources.js';
 import type { GraphContext } from '../graph/context.js';
 import { credentialsFrom, sessionKey } from '../sessions/credentials.js';
 import type { Telemetry } from '../telemetry/record.js';
-import { header, readBody } from './body.js';
+import { CLIENT_ABORTED, header, readBody } from './body.js';
+
+/** The status a request's log line shows when the client went away before its answer was written (nginx's 499). */
+const CLIENT_CLOSED_STATUS = 499;
 
 /**
  * The /graphql route: the HTTP request to Apollo Server and back. The request record is begun
@@ -25,8 +28,13 @@ export function graphqlRoute(options: {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const record = telemetry.begin(header(req, 'x-request-id'));
     res.setHeader('x-request-id', record.requestId);
-    res.once('close', () => record.end(res.statusCode));
+    res.once('close', () => {
+      // Closed before the answer was all written: the client went away (a client outcome).
+      if (!res.writableFinished) record.failed('CLIENT_ABORTED');
+      record.end(res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS);
+    });
     const read = await readBody(req, res, maxRequestBytes);
+    if (read === CLIENT_ABORTED) return void res.destroy();
     if (read === undefined) return;
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
