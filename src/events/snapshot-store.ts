@@ -1,6 +1,6 @@
 import type { PvwaEventList } from '../pvwa/client.js';
 import type { PvwaEvent, PvwaEventQuery } from '../pvwa/types.js';
-import { partitionEvents } from '../pvwa/validate.js';
+import { boundEvent, partitionEvents } from '../pvwa/validate.js';
 import type { ReadKind } from '../telemetry/metrics.js';
 import { sortable } from './order.js';
 import { MAX_RENDERED_BYTES, Snapshot, snapshotKey, type RenderedAnswer, type SnapshotRead } from './snapshot.js';
@@ -111,7 +111,7 @@ export class SnapshotStore {
   /** A successful change made through the gateway, shown by the session's next reads at once. */
   writeThrough(session: string, event: PvwaEvent): void {
     const sequence = ++this.sequence;
-    const entry = sortable(event);
+    const entry = sortable(boundEvent(event));
     // The session changed it itself: pushed even when the PVWA did not move lastUpdateTime.
     const watcher = this.watchers.get(session);
     if (watcher) {
@@ -193,7 +193,9 @@ export class SnapshotStore {
     // nothing is kept for it.
     const list = await fetch(query);
     const { events, skipped } = partitionEvents(list.items);
-    const entries = events.map(sortable);
+    // Cut to a bounded depth as they enter: comparing a re-sent event with the held one never
+    // recurses without bound (an event nested thousands of levels deep overflowed the stack).
+    const entries = events.map((event) => sortable(boundEvent(event)));
     // A PVWA older than 11.3 ignores fromUpdateDate and sends its whole list: then it is one.
     const kind: ReadKind = full || entries.some((entry) => entry.time < (from as number)) ? 'full' : 'delta';
     this.observer.read(kind, list.bytes);

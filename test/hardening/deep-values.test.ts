@@ -7,7 +7,7 @@ import { SnapshotStore } from '../../src/events/snapshot-store.js';
 import { createLogonService } from '../../src/sessions/logon.js';
 import { LogonGuard } from '../../src/sessions/logon-guard.js';
 import { loadConfig } from '../../src/config.js';
-import { boundDepth, MAX_JSON_DEPTH, TRUNCATED_MARKER } from '../../src/graph/passthrough.js';
+import { boundDepth, MAX_JSON_DEPTH, TRUNCATED_MARKER } from '../../src/pvwa/validate.js';
 import { graphqlRoute } from '../../src/http/graphql.js';
 import type { PvwaApi, PvwaPort } from '../../src/pvwa/client.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -74,6 +74,31 @@ describe('passed-through JSON is bounded in depth', () => {
     h.sim.setFault({ kind: 'status', status: 200, body: `[${eventJson('deep-1', nestedJson(5000))}]` }, { times: 1 });
     const { body } = await h.gql('{ securityEvents { nodes { id additionalData { station } } } }');
     expect(body).toEqual({ data: { securityEvents: { nodes: [{ id: 'deep-1', additionalData: { station: null } }] } } });
+  });
+});
+
+describe('an event nested thousands of levels deep in a session snapshot', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ logLevel: 'info' });
+  });
+  afterAll(() => h.close());
+
+  it('is cut as it enters: every delta read of its session keeps working, with data and the warning', async () => {
+    const time = 1_700_000_000_000;
+    const deep = `{"id":"deep-1","type":"T","score":1,"createTime":${time},"lastUpdateTime":${time},"mStatus":"OPEN","additionalData":${nestedJson(5000)}}`;
+    // The same list, answered to the first (full) read and to the deltas after it: the deltas
+    // re-send the event inside their overlap, which is compared with the one the snapshot holds.
+    h.sim.setFault({ kind: 'status', status: 200, body: `[${deep}]` }, { times: 3, methods: ['GET'] });
+    const query = '{ securityEvents { totalCount nodes { id additionalData { raw } } } }';
+    for (let read = 0; read < 3; read++) {
+      const { status, body } = await h.gql(query);
+      expect(status).toBe(200);
+      expect(body).toEqual({ data: { securityEvents: { totalCount: 1, nodes: [{ id: 'deep-1', additionalData: { raw: cutAt64() } }] } }, extensions: { warnings: [WARNING] } });
+    }
+    const reads = h.logs.filter((line) => line.msg === 'graphql request').map((line) => line.read);
+    expect(reads).toEqual(['full', 'delta', 'delta']);
+    expect(h.logs.filter((line) => ['error', 'fatal'].includes(line.level))).toEqual([]);
   });
 });
 
