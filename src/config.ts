@@ -92,7 +92,7 @@ export const CONFIG_VARIABLES = {
   PVWA_SYNC_OVERLAP_MS: int(0, 86_400_000).default(10_000).describe('A delta asks for events updated since the snapshot\'s newest `lastUpdateTime` minus this, in ms, for events the PVWA writes late with an earlier time.'),
   PVWA_SNAPSHOT_MAX_MB: int(1, 65_536).default(256).describe('Bound on all snapshots together, in MB of JSON received; past it the least recently used sessions are dropped first.'),
   BULK_MAX_IDS: int(1, 1000).default(100).describe('Most ids `updateEventStatuses` takes in one call; more is `BAD_USER_INPUT` with no PVWA call.'),
-  PVWA_BULK_CONCURRENCY: int(1, 64).default(4).describe('Most PATCHes one `updateEventStatuses` call has in flight at once.'),
+  PVWA_BULK_CONCURRENCY: int(1, 64).default(4).describe('Most PATCHes the `updateEventStatuses` calls of one PVWA session (one token) have in flight at once, all its calls together; further ones wait their turn.'),
   LIVE_POLL_INTERVAL_MS: int(100, 3_600_000).default(5_000).describe('Live events: how often the PVWA is polled (one delta GET) per session that has subscriptions, in ms.'),
   LIVE_MAX_FAILED_POLLS: int(1, 1000).default(3).describe('Live events: transient PVWA failures in a row after which a session\'s subscriptions end with that error code.'),
   LIVE_MAX_CONNECTIONS: int(1, 100_000).default(1_000).describe('Most WebSocket connections open at once; more are refused with HTTP 503.'),

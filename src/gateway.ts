@@ -1,10 +1,11 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { createApollo, createSchema, documentRules } from './apollo.js';
+import { createApollo, createSchema, documentRules, operationLimits } from './apollo.js';
 import type { Config } from './config.js';
 import type { ContextDeps } from './context.js';
 import { LiveHub } from './events/live-hub.js';
 import { SnapshotStore } from './events/snapshot-store.js';
+import { AnswerBudget } from './graph/answer-budget.js';
 import { OperationDocuments } from './graph/operation.js';
 import { createCors, originMatcher } from './http/cors.js';
 import { graphqlRoute } from './http/graphql.js';
@@ -126,7 +127,9 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     pvwaTlsOptions({ ca: config.PVWA_CA_FILE?.content, insecureTls: config.PVWA_TLS_INSECURE }),
   );
   const schema = createSchema(config);
-  const apollo = createApollo(config, logger, schema);
+  const budget = new AnswerBudget({ totalBytes: config.MAX_ANSWER_BYTES_IN_FLIGHT, perSessionBytes: config.MAX_ANSWER_BYTES_PER_SESSION, maxWaitMs: config.PVWA_DEADLINE_MS });
+  metrics.trackAnswers(() => budget.stats);
+  const apollo = createApollo(config, logger, schema, { budget, eventBytes: (session) => store.eventBytes(session) });
   await Promise.all([apollo.start(), reachability.start()]);
 
   const deps: ContextDeps = { pvwa, logger, logons, store, snapshotReads };
@@ -142,7 +145,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
   const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
   const allowsOrigin = originMatcher(config.CORS_ORIGINS);
   const cors = createCors(allowsOrigin);
-  const graphql = graphqlRoute({ apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES });
+  const graphql = graphqlRoute({ apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES, writeTimeoutMs: config.HTTP_WRITE_TIMEOUT_MS });
   const graphqlEndpoint: Handler = (req, res) => {
     if (cors(req, res) || ide?.servePage(req, res)) return;
     graphql(req, res).catch((error: unknown) => {
@@ -167,9 +170,11 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     schema,
     apollo,
     documents: new OperationDocuments(schema, documentRules(config), { maxTokens: config.MAX_QUERY_TOKENS, maxCached: 1_000 }),
+    limits: operationLimits(config),
     maxPayloadBytes: config.MAX_REQUEST_BYTES,
     maxConnections: config.LIVE_MAX_CONNECTIONS,
     keepAliveMs: config.LIVE_KEEPALIVE_MS,
+    writeTimeoutMs: config.HTTP_WRITE_TIMEOUT_MS,
     deps,
     hub,
     telemetry,

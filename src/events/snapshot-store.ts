@@ -146,6 +146,14 @@ export class SnapshotStore {
     this.enforceBudget();
   }
 
+  /**
+   * The average JSON bytes of an event in the session's snapshot of its whole list; 0 without one.
+   * What an answer that passes its events through (`raw`) can be expected to weigh.
+   */
+  eventBytes(session: string): number {
+    return this.snapshots.get(snapshotKey(session, undefined))?.averageBytes() ?? 0;
+  }
+
   /** Tells `listener` of the session's changes from now on (replacing any earlier one). */
   watch(session: string, listener: ChangeListener): void {
     const held = this.snapshots.get(snapshotKey(session, undefined))?.held;

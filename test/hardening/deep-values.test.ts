@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createApollo, createSchema } from '../../src/apollo.js';
+import { AnswerBudget } from '../../src/graph/answer-budget.js';
 import { SnapshotStore } from '../../src/events/snapshot-store.js';
 import { createLogonService } from '../../src/sessions/logon.js';
 import { LogonGuard } from '../../src/sessions/logon-guard.js';
@@ -126,7 +127,7 @@ describe('any 500 the gateway answers', () => {
   beforeAll(async () => {
     const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) }) });
     const config = loadConfig({ PVWA_URL: 'http://127.0.0.1:1/PasswordVault' });
-    const apollo = createApollo(config, logger, createSchema(config));
+    const apollo = createApollo(config, logger, createSchema(config), { budget: new AnswerBudget({ totalBytes: 1e9, perSessionBytes: 1e9, maxWaitMs: 1000 }), eventBytes: () => 0 });
     await apollo.start();
     // A stand-in client, only to produce what no real PVWA answer can (JSON has no BigInt): an
     // answer that cannot be serialised, which Apollo answers with HTTP 500 outside any field.
@@ -138,7 +139,7 @@ describe('any 500 the gateway answers', () => {
     const guard = new LogonGuard({ maxFailuresPerUser: 5, maxFailuresPerAddress: 20, windowMs: 60_000, maxWrongCodes: 3, challengeTtlMs: 60_000, maxTracked: 100 });
     const logons = createLogonService({ secret: undefined, maxAgeMs: 60_000, secureCookie: true, pvwa, sessionEnded: () => {}, guard }, logger);
     const deps = { pvwa, logger, logons, store, snapshotReads: false };
-    const route = graphqlRoute({ apollo, deps, telemetry: new Telemetry(logger, new Metrics(10)), maxRequestBytes: 65536 });
+    const route = graphqlRoute({ apollo, deps, telemetry: new Telemetry(logger, new Metrics(10)), maxRequestBytes: 65536, writeTimeoutMs: 30_000 });
     server = createServer((req, res) => void route(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

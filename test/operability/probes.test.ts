@@ -5,7 +5,7 @@ describe('health probes', () => {
   let h: Harness;
   let base: string;
   beforeAll(async () => {
-    h = await startHarness({ logLevel: 'info', env: { READINESS_INTERVAL_MS: '100', READINESS_TIMEOUT_MS: '200', SHUTDOWN_DELAY_MS: '400' } });
+    h = await startHarness({ logLevel: 'info', env: { READINESS_INTERVAL_MS: '100', READINESS_TIMEOUT_MS: '2000', SHUTDOWN_DELAY_MS: '400' } });
     base = h.gateway.url.replace('/graphql', '');
   });
   afterAll(() => h.close());
@@ -25,9 +25,10 @@ describe('health probes', () => {
 
     const port = Number(new URL(h.sim.url).port);
     const reachable = h.logs.filter((line) => line.msg === 'PVWA reachable').length;
+    const unreachable = h.logs.filter((line) => line.msg === 'PVWA unreachable: /readyz answers 503').length;
     await h.sim.close();
     // The background check logs each change of the answer.
-    await h.logged((line) => line.msg === 'PVWA unreachable: /readyz answers 503');
+    await h.logged((line) => line.msg === 'PVWA unreachable: /readyz answers 503', unreachable + 1);
     expect(await status('/readyz')).toBe(503);
     const unready = await fetch(`${base}/readyz`);
     expect(await unready.json()).toEqual({ status: 'unready', reason: 'PVWA unreachable' });

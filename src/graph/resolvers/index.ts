@@ -1,5 +1,6 @@
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/resolvers-types.js';
+import { SessionLimits } from '../session-limits.js';
 import { Account } from './Account.js';
 import { Audit } from './Audit.js';
 import { PageInfo, SecurityEventConnection } from './Connection.js';
@@ -16,7 +17,7 @@ export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: 
     DateTime: DateTimeResolver,
     JSONObject: JSONObjectResolver,
     Query,
-    Mutation: mutationResolvers({ maxIds: options.bulkMaxIds, concurrency: options.bulkConcurrency }),
+    Mutation: mutationResolvers({ maxIds: options.bulkMaxIds, limits: new SessionLimits(options.bulkConcurrency) }),
     Subscription,
     SecurityEventChange,
     LogonResult,
