@@ -51,7 +51,10 @@ export interface GatewayOptions {
    * session: drop it here. A listener that throws is logged, never fails the request.
    */
   onSessionEnded?: SessionEndedListener;
-  /** The wall clock of the snapshot ages (epoch ms); tests move it instead of waiting. */
+  /**
+   * The gateway's wall clock (epoch ms; Date.now by default): the snapshot ages, and "today" for
+   * securityEventStats' byDay. Tests move it instead of waiting, or fix the day.
+   */
   now?: () => number;
 }
 
@@ -114,7 +117,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger,
     pvwaTlsOptions({ ca: config.PVWA_CA_FILE?.content, insecureTls: config.PVWA_TLS_INSECURE }),
   );
-  const schema = createSchema(config);
+  const schema = createSchema(config, { now });
   const apollo = createApollo(config, logger, schema);
   await Promise.all([apollo.start(), reachability.start()]);
 
