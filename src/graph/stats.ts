@@ -105,14 +105,32 @@ export function dayCounts(stats: EventStats, days: number): Array<{ date: string
   return counts;
 }
 
+/** Most events first, then by name in ascending code-unit order (the same on every machine, unlike a locale's). */
+function rankOrder([aName, a]: [string, Tally], [bName, b]: [string, Tally]): number {
+  return b.total - a.total || (aName < bName ? -1 : aName > bName ? 1 : 0);
+}
+
 /**
- * The first `limit` entries of `tallies` (all when undefined): most events first, then by name in
- * ascending code-unit order (the same on every machine, unlike a locale's).
+ * The first `limit` entries of `tallies` in rank order (all of them when undefined). A dashboard
+ * asks for ten of a few thousand addresses: those are kept in one pass, not the whole map sorted.
  */
-export function ranked(tallies: Map<string, Tally>, limit?: number): Array<[string, Tally]> {
-  return [...tallies]
-    .sort(([aName, a], [bName, b]) => b.total - a.total || (aName < bName ? -1 : aName > bName ? 1 : 0))
-    .slice(0, limit);
+export function ranked(tallies: Map<string, Tally>, limit = Number.POSITIVE_INFINITY): Array<[string, Tally]> {
+  if (limit >= tallies.size) return [...tallies].sort(rankOrder);
+  const top: Array<[string, Tally]> = [];
+  for (const entry of tallies) {
+    if (top.length === limit && rankOrder(entry, top[limit - 1]) >= 0) continue;
+    // Where it goes among the kept ones (binary search), then the last one out when over the limit.
+    let low = 0;
+    let high = top.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (rankOrder(top[mid], entry) <= 0) low = mid + 1;
+      else high = mid;
+    }
+    top.splice(low, 0, entry);
+    if (top.length > limit) top.pop();
+  }
+  return top;
 }
 
 function add(tallies: Map<unknown, Tally>, key: unknown, open: number): void {

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { sortEvents } from '../../src/events/order.js';
 import { countEvents, dateOf, dayCounts, dayOf, ranked, scoreBand } from '../../src/graph/stats.js';
 import type { PvwaEvent } from '../../src/pvwa/types.js';
+import { prng } from '../../src/simulator/data.js';
 
 type Json = Record<string, any>;
 
@@ -91,6 +92,14 @@ describe('securityEventStats counting (graph/stats.ts)', () => {
     expect(ranked(tallies).map(([name]) => name)).toEqual(['Z', 'b', 'é', 'a', 'c']);
     expect(ranked(tallies, 2)).toEqual([['Z', { total: 3, open: 3 }], ['b', { total: 3, open: 0 }]]);
     expect(ranked(new Map(), 10)).toEqual([]);
+  });
+
+  it('keeps, for every limit, the entries a full sort would put first, in its order', () => {
+    const random = prng(7);
+    // Many ties: totals 1 to 6 over 500 names.
+    const tallies = new Map(Array.from({ length: 500 }, (_, i) => [`n${Math.floor(random() * 1e6)}-${i}`, { total: 1 + Math.floor(random() * 6), open: 0 }]));
+    const sorted = [...tallies].sort(([aName, a], [bName, b]) => b.total - a.total || (aName < bName ? -1 : 1));
+    for (const limit of [1, 2, 10, 99, 100, 499, 500, 501]) expect(ranked(tallies, limit)).toEqual(sorted.slice(0, limit));
   });
 
   it("does not change the list it reads (the snapshot's own)", () => {
