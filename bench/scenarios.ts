@@ -79,8 +79,8 @@ export function SCENARIOS(options: { events: Array<Record<string, any>>; token: 
   const closeProxy = proxy('PATCH', EVENTS_PATH + String(closeTarget.id), '{"mStatus":"CLOSED"}');
   const listProxy = proxy('GET', EVENTS_PATH);
   const lookup = graphql(`${options.gateway}/graphql`, `query Lookup { ${lookupIds.map((id, i) => `e${i}: securityEvent(id: "${id}") { ${EVENT_FIELDS} }`).join(' ')} }`);
-  // The README's dashboard query: every field of securityEventStats, with the default arguments.
-  const stats = graphql(`${options.gateway}/graphql`, 'query Dashboard { securityEventStats { total open closed byType { type total open } byScore { min max total open } byDay(days: 14) { date total open } topAccounts(limit: 10) { account total open } topSources(limit: 10) { address total open } } }');
+  // The README's dashboard query: every field of securityEventStats.
+  const stats = graphql(`${options.gateway}/graphql`, 'query Dashboard { securityEventStats { total open closed byType { type total open } byScore { min max total open } byDay(days: 7) { date total open } topAccounts(limit: 5) { account total open } topSources(limit: 5) { address total open } } }');
 
   const checkClose = async (withPeer = true) => {
     const expect = (d: any) => d.updateEventStatus.status === 'CLOSED' && d.updateEventStatus.audits.length >= 3;
@@ -156,7 +156,7 @@ export function SCENARIOS(options: { events: Array<Record<string, any>>; token: 
       check: async () => {
         const sum = (counts: Array<{ total: number }>) => counts.reduce((total, count) => total + count.total, 0);
         await ask(stats, ({ securityEventStats: s }) =>
-          s.total === events.length && s.open + s.closed === s.total && sum(s.byType) === s.total && sum(s.byScore) === s.total && s.topAccounts.length === 10 && s.topSources.length === 10);
+          s.total === events.length && s.open + s.closed === s.total && sum(s.byType) === s.total && sum(s.byScore) === s.total && s.byDay.length === 7 && s.topAccounts.length === 5 && s.topSources.length === 5);
         await ask(listProxy);
       },
     },

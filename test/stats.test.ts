@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { prng } from '../src/simulator/data.js';
 import { eventCalls, startHarness, type Harness } from './support/harness.js';
@@ -271,5 +272,25 @@ describe('securityEventStats with snapshots off', () => {
     expect(answer).toEqual(expectedStats(closed, 20, 10));
     expect(totalCount).toBe(closed.length);
     expect(eventCalls(h.sim).map((call) => call.query)).toEqual([{ status: 'CLOSED' }]);
+  });
+});
+
+describe("the README's dashboard example", () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Dashboard counts'), readme.indexOf('## Mutations'));
+  const between = (name: string) => JSON.parse(section.split(`<!-- ${name}:start -->`)[1].split(`<!-- ${name}:end -->`)[0].replace(/```(json)?/g, ''));
+  const query = JSON.parse(/-d '(\{.*\})'/.exec(section)![1]).query as string;
+
+  it.each<[string, string, (data: Json) => unknown, string]>([
+    ['the answer on the day it was run', '2026-12-06T12:00:00Z', (data) => data, 'dashboard-answer'],
+    ['byDay with the clock at 2025-12-31T18:00Z', '2025-12-31T18:00:00Z', (data) => data.data.securityEventStats.byDay, 'dashboard-byday'],
+  ])('is what the simulator\'s demo data gives: %s', async (_name, clock, part, block) => {
+    const h = await startHarness({ simulator: { eventCount: 240 }, now: () => Date.parse(clock) });
+    try {
+      const { body } = await h.gql(query);
+      expect(part(body)).toEqual(between(block));
+    } finally {
+      await h.close();
+    }
   });
 });

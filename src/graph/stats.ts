@@ -12,6 +12,8 @@ import { obj, str } from './map.js';
  */
 
 export const DAY_MS = 86_400_000;
+/** The most days `byDay` counts back, today included: only those are tallied. */
+export const MAX_DAYS = 366;
 
 /** How many events, and how many of them are OPEN. */
 export interface Tally {
@@ -33,8 +35,8 @@ export interface EventStats extends Tally {
   types: Map<string, Tally>;
   /** One per SCORE_BANDS, in its order. */
   bands: Tally[];
-  /** By UTC day of createTime, as days since 1970-01-01. */
-  days: Map<number, Tally>;
+  /** By UTC day of createTime, for the MAX_DAYS days ending today: today is [0], yesterday [1] (absent: none). */
+  days: Array<Tally | undefined>;
   /** By Account.asString: the events with an audit on that account, each event once. */
   accounts: Map<string, Tally>;
   /** By an audit's source originalAddress, each event once. */
@@ -50,7 +52,7 @@ export function countEvents(events: readonly SortedEvent[], keep: ((entry: Sorte
     open: 0,
     types: new Map(),
     bands: SCORE_BANDS.map(() => ({ total: 0, open: 0 })),
-    days: new Map(),
+    days: new Array(MAX_DAYS),
     accounts: new Map(),
     sources: new Map(),
     today: dayOf(now),
@@ -70,7 +72,12 @@ export function countEvents(events: readonly SortedEvent[], keep: ((entry: Sorte
       stats.bands[band].open += open;
     }
     // Checked by pvwa/validate.ts: every event's createTime is a time.
-    add(stats.days, dayOf(pvwaTimeToMs(event.createTime) as number), open);
+    const daysAgo = stats.today - dayOf(pvwaTimeToMs(event.createTime) as number);
+    if (daysAgo >= 0 && daysAgo < MAX_DAYS) {
+      const day = (stats.days[daysAgo] ??= { total: 0, open: 0 });
+      day.total++;
+      day.open += open;
+    }
     if (Array.isArray(event.audits) && event.audits.length > 0) {
       addDistinct(stats.accounts, event.audits, accountOf, open, seen);
       addDistinct(stats.sources, event.audits, sourceOf, open, seen);
@@ -95,12 +102,12 @@ export function dateOf(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** The `days` days ending with `stats.today`, oldest first, zeros kept. */
+/** The `days` days (at most MAX_DAYS) ending with `stats.today`, oldest first, zeros kept. */
 export function dayCounts(stats: EventStats, days: number): Array<{ date: string } & Tally> {
   const counts: Array<{ date: string } & Tally> = [];
-  for (let day = stats.today - days + 1; day <= stats.today; day++) {
-    const tally = stats.days.get(day);
-    counts.push({ date: dateOf(day), total: tally?.total ?? 0, open: tally?.open ?? 0 });
+  for (let daysAgo = Math.min(days, MAX_DAYS) - 1; daysAgo >= 0; daysAgo--) {
+    const tally = stats.days[daysAgo];
+    counts.push({ date: dateOf(stats.today - daysAgo), total: tally?.total ?? 0, open: tally?.open ?? 0 });
   }
   return counts;
 }
@@ -133,7 +140,7 @@ export function ranked(tallies: Map<string, Tally>, limit = Number.POSITIVE_INFI
   return top;
 }
 
-function add(tallies: Map<unknown, Tally>, key: unknown, open: number): void {
+function add(tallies: Map<string, Tally>, key: string, open: number): void {
   let tally = tallies.get(key);
   if (tally === undefined) tallies.set(key, (tally = { total: 0, open: 0 }));
   tally.total++;

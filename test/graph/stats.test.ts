@@ -57,6 +57,8 @@ describe('securityEventStats counting (graph/stats.ts)', () => {
       event({ createTime: Date.UTC(2026, 0, 18, 12) / 1000 }),
       event({ createTime: String(Date.UTC(2026, 0, 18, 1)) }),
       event({ createTime: Date.UTC(2026, 0, 1) }),
+      event({ createTime: Date.UTC(2025, 0, 20) - 1 }), // the day before the 366th day back
+      event({ createTime: Date.UTC(2026, 0, 21) }), // tomorrow (a PVWA clock ahead of the gateway's)
     ]);
     expect(stats.today).toBe(today);
     expect(dateOf(today)).toBe('2026-01-20');
@@ -70,6 +72,9 @@ describe('securityEventStats counting (graph/stats.ts)', () => {
     expect(dayCounts(stats, 366)).toHaveLength(366);
     expect(dayCounts(stats, 366)[0].date).toBe('2025-01-20');
     expect(dayCounts(stats, 20).find((day) => day.date === '2026-01-01')).toEqual({ date: '2026-01-01', total: 1, open: 1 });
+    // In the total, in no day.
+    expect(stats.total).toBe(7);
+    expect(dayCounts(stats, 366).reduce((sum, day) => sum + day.total, 0)).toBe(5);
   });
 
   it('counts an event once per distinct account and source; audits without one are not counted', () => {

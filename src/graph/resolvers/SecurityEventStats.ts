@@ -3,10 +3,9 @@ import { badUserInput } from '../../errors.js';
 import { readFiltered } from '../filter.js';
 import type { QueryResolvers, SecurityEventStatsResolvers } from '../generated/resolvers-types.js';
 import { selectedFields } from '../selection.js';
-import { countEvents, dayCounts, ranked, SCORE_BANDS } from '../stats.js';
+import { countEvents, dayCounts, MAX_DAYS, ranked, SCORE_BANDS } from '../stats.js';
 
-export const MAX_STATS_DAYS = 366;
-export const MAX_STATS_LIMIT = 100;
+const MAX_LIMIT = 100;
 const DEFAULT_DAYS = 14;
 const DEFAULT_LIMIT = 10;
 
@@ -19,8 +18,8 @@ function intInRange(value: number | null | undefined, fallback: number, max: num
   return n;
 }
 
-const days = (value: number | null | undefined) => intInRange(value, DEFAULT_DAYS, MAX_STATS_DAYS, 'byDay', 'days');
-const limit = (field: 'topAccounts' | 'topSources', value: number | null | undefined) => intInRange(value, DEFAULT_LIMIT, MAX_STATS_LIMIT, field, 'limit');
+const days = (value: number | null | undefined) => intInRange(value, DEFAULT_DAYS, MAX_DAYS, 'byDay', 'days');
+const limit = (field: 'topAccounts' | 'topSources', value: number | null | undefined) => intInRange(value, DEFAULT_LIMIT, MAX_LIMIT, field, 'limit');
 
 /**
  * The subfields' arguments, checked before the events are read: their own resolvers run only
