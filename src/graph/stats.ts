@@ -1,7 +1,6 @@
 import type { SortedEvent } from '../events/types.js';
-import type { PvwaAccount, PvwaAddress, PvwaAudit } from '../pvwa/types.js';
-import { pvwaTimeToMs } from '../pvwa/validate.js';
-import { obj, str } from './map.js';
+import type { PvwaAudit } from '../pvwa/types.js';
+import { isObject, pvwaTimeToMs } from '../pvwa/validate.js';
 
 /**
  * The counting behind `securityEventStats`: one pass over a session's events as the loader holds
@@ -158,12 +157,17 @@ function addDistinct(tallies: Map<string, Tally>, audits: readonly PvwaAudit[], 
   }
 }
 
+// Read as graph/map.ts reads them (not imported: this module is a codegen mapper, and map.ts
+// imports the generated types, which would make a circle).
+
 /** What the graph shows as the audit's `account.asString`. */
 function accountOf(audit: PvwaAudit): string | null {
-  return str(obj<PvwaAccount>(audit.account)?.accountAsStr);
+  const account: unknown = audit.account;
+  return isObject(account) && typeof account.accountAsStr === 'string' ? account.accountAsStr : null;
 }
 
 /** What the graph shows as the audit's `source.originalAddress`. */
 function sourceOf(audit: PvwaAudit): string | null {
-  return str(obj<PvwaAddress>(audit.source)?.mOriginalAddress);
+  const source: unknown = audit.source;
+  return isObject(source) && typeof source.mOriginalAddress === 'string' ? source.mOriginalAddress : null;
 }
