@@ -82,11 +82,11 @@ function noIntrospection(context: ValidationContext): ASTVisitor {
   };
 }
 
-/** The executable schema: schema/*.graphql with the resolvers. */
-export function createSchema(config: Config): GraphQLSchema {
+/** The executable schema: schema/*.graphql with the resolvers; `now` is the gateway's clock (Date.now by default). */
+export function createSchema(config: Config, options: { now?: () => number } = {}): GraphQLSchema {
   return makeExecutableSchema<GraphContext>({
     typeDefs: loadTypeDefs(),
-    resolvers: createResolvers({ bulkMaxIds: config.BULK_MAX_IDS, bulkConcurrency: config.PVWA_BULK_CONCURRENCY }),
+    resolvers: createResolvers({ bulkMaxIds: config.BULK_MAX_IDS, bulkConcurrency: config.PVWA_BULK_CONCURRENCY, now: options.now }),
   });
 }
 

@@ -54,7 +54,10 @@ export interface GatewayOptions {
    * session: drop it here. A listener that throws is logged, never fails the request.
    */
   onSessionEnded?: SessionEndedListener;
-  /** The wall clock of the snapshot ages (epoch ms); tests move it instead of waiting. */
+  /**
+   * The gateway's wall clock (epoch ms; Date.now by default): the snapshot ages, and "today" for
+   * securityEventStats' byDay. Tests move it instead of waiting, or fix the day.
+   */
   now?: () => number;
 }
 
@@ -126,7 +129,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger,
     pvwaTlsOptions({ ca: config.PVWA_CA_FILE?.content, insecureTls: config.PVWA_TLS_INSECURE }),
   );
-  const schema = createSchema(config);
+  const schema = createSchema(config, { now });
   const budget = new AnswerBudget({ totalBytes: config.MAX_ANSWER_BYTES_IN_FLIGHT, perSessionBytes: config.MAX_ANSWER_BYTES_PER_SESSION, maxWaitMs: config.PVWA_DEADLINE_MS });
   metrics.trackAnswers(() => budget.stats);
   const apollo = createApollo(config, logger, schema, { budget, eventBytes: (session) => store.eventBytes(session) });

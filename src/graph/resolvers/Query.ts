@@ -1,25 +1,8 @@
 import { badUserInput } from '../../errors.js';
-import type { PvwaEventQuery } from '../../pvwa/types.js';
-import type { QueryResolvers, SecurityEventFilter } from '../generated/resolvers-types.js';
+import type { QueryResolvers } from '../generated/resolvers-types.js';
 import { checkEventId, MAX_PAGE_SIZE } from '../input.js';
-import { eventFilter } from '../filter.js';
+import { readFiltered } from '../filter.js';
 import { decodeCursor, paginate } from '../page.js';
-
-/**
- * The filter as PVWA query parameters. With snapshots on only `accountID` is sent (the snapshot
- * source keys by it alone); the gateway applies the rest over the snapshot.
- */
-function upstreamQuery(filter: SecurityEventFilter | null | undefined): PvwaEventQuery {
-  const query: PvwaEventQuery = {};
-  if (!filter) return query;
-  if (filter.status != null) query.status = filter.status;
-  if (filter.updatedSince != null) query.fromUpdateDate = filter.updatedSince.getTime();
-  if (filter.accountId != null) {
-    checkEventId(filter.accountId, 'filter.accountId');
-    query.accountID = filter.accountId;
-  }
-  return query;
-}
 
 export const Query: QueryResolvers = {
   async securityEvents(_parent, { filter, first, after }, context) {
@@ -28,10 +11,8 @@ export const Query: QueryResolvers = {
       throw badUserInput(`\`first\` must be between 1 and ${MAX_PAGE_SIZE}.`, { argument: 'first' });
     }
     const cursor = after != null ? decodeCursor(after) : null;
-    const query = upstreamQuery(filter);
-    const keep = eventFilter(filter);
-    const sorted = await context.loaders.events.load(query);
-    return paginate(keep ? sorted.filter(keep) : sorted, size, cursor);
+    const { events, keep } = await readFiltered(filter, context.loaders);
+    return paginate(keep ? events.filter(keep) : events, size, cursor);
   },
 
   securityEvent(_parent, { id }, context) {

@@ -9,14 +9,18 @@ import { LogonResult, mutationResolvers } from './Mutation.js';
 import { NetworkAddress, ResolvedAddress } from './NetworkAddress.js';
 import { Query } from './Query.js';
 import { SecurityEvent } from './SecurityEvent.js';
+import { securityEventStats, SecurityEventStats } from './SecurityEventStats.js';
 import { SecurityEventChange, Subscription } from './Subscription.js';
 
-/** The resolvers; the bulk mutation's bounds come from the configuration. */
-export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: number }): Resolvers {
+/**
+ * The resolvers; the bulk mutation's bounds come from the configuration, and `now` (epoch ms,
+ * Date.now by default) is the clock of securityEventStats' "today".
+ */
+export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: number; now?: () => number }): Resolvers {
   return {
     DateTime: DateTimeResolver,
     JSONObject: JSONObjectResolver,
-    Query,
+    Query: { ...Query, securityEventStats: securityEventStats(options.now ?? Date.now) },
     Mutation: mutationResolvers({ maxIds: options.bulkMaxIds, limits: new SessionLimits(options.bulkConcurrency) }),
     Subscription,
     SecurityEventChange,
@@ -29,5 +33,6 @@ export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: 
     EventAdditionalData,
     SecurityEventConnection,
     PageInfo,
+    SecurityEventStats,
   };
 }
