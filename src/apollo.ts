@@ -10,7 +10,7 @@ import type { Config } from './config.js';
 import { formatError, isGatewayBug } from './errors.js';
 import { jitGateway } from './executor.js';
 import type { GraphContext } from './graph/context.js';
-import { SMALL_ANSWER_BYTES, type AnswerBudget } from './graph/answer-budget.js';
+import type { AnswerBudget } from './graph/answer-budget.js';
 import { completeResult, recordOperation, reportBugs } from './graph/operation.js';
 import { checkOperationLimits, PASS_THROUGH_BYTES, type OperationLimits } from './graph/operation-limits.js';
 import { oneLogonPerOperation } from './graph/rules.js';
@@ -28,8 +28,7 @@ import { loadTypeDefs } from './graph/schema.js';
 function gatewayPlugin({ limits, budget, eventBytes }: AnswerLimits): ApolloServerPlugin<GraphContext> {
   const hooks: Awaited<ReturnType<NonNullable<ApolloServerPlugin<GraphContext>['requestDidStart']>>> = {
     didResolveOperation({ contextValue, document, operation, request, schema }) {
-      // With the variables known, before it runs: its limits, then room for its answer (a small
-      // one needs none: see SMALL_ANSWER_BYTES).
+      // With the variables known, before it runs: its limits, then room for its answer.
       if (!operation) return Promise.resolve();
       const { bytes, passThroughValues, error } = checkOperationLimits(schema, document, operation, request.variables, limits);
       if (error) return Promise.reject(error);
@@ -37,7 +36,6 @@ function gatewayPlugin({ limits, budget, eventBytes }: AnswerLimits): ApolloServ
       const session = contextValue.sessionKey();
       const perValue = passThroughValues > 0 && session !== null ? eventBytes(session) : 0;
       const expected = bytes + passThroughValues * Math.max(0, perValue - PASS_THROUGH_BYTES);
-      if (expected <= SMALL_ANSWER_BYTES) return Promise.resolve();
       return budget.reserve(session, expected).then((reservation) => contextValue.record.holdAnswer(reservation));
     },
     async didEncounterErrors({ errors, contextValue }) {

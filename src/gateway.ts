@@ -69,6 +69,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 const ANSWER_WINDOW_MS = 1000;
 
+/**
+ * How long the listener must have accepted no connection before it closes at shutdown, in ms: the
+ * kernel's accept queue is then empty (closing a listener resets the connections it still holds).
+ */
+const LISTENER_QUIET_MS = 200;
+
 /** Starts the gateway: /graphql (HTTP and WebSocket), /healthz, /readyz and /metrics. */
 export async function startGateway({ config, logger, ide: ideOptions, onSessionEnded, now }: GatewayOptions): Promise<Gateway> {
   if (!config.PVWA_URL) throw new Error('PVWA_URL is required to start the gateway');
@@ -157,7 +163,12 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
       else res.destroy();
     });
   };
-  const http = new HttpServer(listenerOptions(config), config.MAX_CONNECTIONS, {
+  const http = new HttpServer({
+    listener: listenerOptions(config),
+    maxConnections: config.MAX_CONNECTIONS,
+    maxConnectionsPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
+    observer: { connectionRefused: (reason) => metrics.connectionRefused(reason) },
+  }, {
     paths: {
       '/graphql': graphqlEndpoint,
       '/healthz': healthRoute(),
@@ -176,6 +187,9 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     limits: operationLimits(config),
     maxPayloadBytes: config.MAX_REQUEST_BYTES,
     maxConnections: config.LIVE_MAX_CONNECTIONS,
+    maxConnectionsPerSession: config.LIVE_MAX_CONNECTIONS_PER_SESSION,
+    maxPendingPerAddress: config.LIVE_MAX_PENDING_PER_ADDRESS,
+    initTimeoutMs: config.LIVE_INIT_TIMEOUT_MS,
     keepAliveMs: config.LIVE_KEEPALIVE_MS,
     writeTimeoutMs: config.HTTP_WRITE_TIMEOUT_MS,
     deps,
@@ -195,7 +209,8 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     if (config.SHUTDOWN_DELAY_MS > 0) await sleep(config.SHUTDOWN_DELAY_MS);
     // Sockets are told 1001 (going away) once the delay is over, so clients reconnect elsewhere.
     await websocket.close();
-    const closed = http.stopListening();
+    // The listener closes once its accept queue is empty: nothing that reached it is reset.
+    const { closed } = await http.stopListening(LISTENER_QUIET_MS, config.SHUTDOWN_GRACE_MS);
     await http.drain(config.SHUTDOWN_GRACE_MS);
     if (http.requestsInFlight > 0) {
       // Grace is over: requests still waiting on the PVWA, or for a list slot, are answered

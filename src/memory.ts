@@ -40,6 +40,15 @@ export const EVENT_HEAP_FACTOR = 3;
  * 1.36, taken as 1.4.
  */
 export const SNAPSHOT_FACTOR = 1.4;
+/**
+ * Memory per byte of the answers being built or written at once (MAX_ANSWER_BYTES_IN_FLIGHT): the
+ * answer's text, the bytes written from it while the client reads, the result objects. Measured
+ * with test/e2e/answer-memory.test.ts (64 MiB of 4 MB answers held, their clients not reading):
+ * about 2.4 beside the process and its snapshots, taken as 2.5.
+ */
+export const ANSWER_FACTOR = 2.5;
+/** Of which in the V8 heap: the text and the result objects (the bytes written are outside it). */
+export const ANSWER_HEAP_FACTOR = 1.5;
 
 export interface MemoryBudget {
   baselineMiB: number;
@@ -48,13 +57,15 @@ export interface MemoryBudget {
   /** Every other socket of the pool receiving an answer of PVWA_MAX_EVENT_BYTES at once. */
   otherAnswersMiB: number;
   snapshotsMiB: number;
+  /** MAX_ANSWER_BYTES_IN_FLIGHT of answers being built or written at once. */
+  answersMiB: number;
   /** The worst RSS: all of the above at once. */
   totalMiB: number;
   /** The part of the total in the V8 heap (what --max-old-space-size must hold). */
   heapMiB: number;
 }
 
-type MemoryConfig = Pick<Config, 'PVWA_MAX_BODY_BYTES' | 'PVWA_MAX_CONCURRENT_LISTS' | 'PVWA_MAX_EVENT_BYTES' | 'PVWA_MAX_SOCKETS' | 'PVWA_SNAPSHOT_MAX_MB'>;
+type MemoryConfig = Pick<Config, 'PVWA_MAX_BODY_BYTES' | 'PVWA_MAX_CONCURRENT_LISTS' | 'PVWA_MAX_EVENT_BYTES' | 'PVWA_MAX_SOCKETS' | 'PVWA_SNAPSHOT_MAX_MB' | 'MAX_ANSWER_BYTES_IN_FLIGHT'>;
 
 export function memoryBudget(config: MemoryConfig): MemoryBudget {
   const snapshotsMiB = Math.ceil(config.PVWA_SNAPSHOT_MAX_MB * SNAPSHOT_FACTOR);
@@ -64,13 +75,15 @@ export function memoryBudget(config: MemoryConfig): MemoryBudget {
   const otherBytes = (config.PVWA_MAX_SOCKETS - lists) * config.PVWA_MAX_EVENT_BYTES;
   const listsMiB = Math.ceil((listBytes * LIST_FACTOR) / MiB);
   const otherAnswersMiB = Math.ceil((otherBytes * EVENT_FACTOR) / MiB);
+  const answersMiB = Math.ceil((config.MAX_ANSWER_BYTES_IN_FLIGHT * ANSWER_FACTOR) / MiB);
   return {
     baselineMiB: BASELINE_MIB,
     listsMiB,
     otherAnswersMiB,
     snapshotsMiB,
-    totalMiB: BASELINE_MIB + listsMiB + otherAnswersMiB + snapshotsMiB,
-    heapMiB: BASELINE_HEAP_MIB + Math.ceil((listBytes * LIST_HEAP_FACTOR + otherBytes * EVENT_HEAP_FACTOR) / MiB) + snapshotsMiB,
+    answersMiB,
+    totalMiB: BASELINE_MIB + listsMiB + otherAnswersMiB + snapshotsMiB + answersMiB,
+    heapMiB: BASELINE_HEAP_MIB + Math.ceil((listBytes * LIST_HEAP_FACTOR + otherBytes * EVENT_HEAP_FACTOR + config.MAX_ANSWER_BYTES_IN_FLIGHT * ANSWER_HEAP_FACTOR) / MiB) + snapshotsMiB,
   };
 }
 

@@ -13,12 +13,6 @@ import { gatewayBusy } from '../errors.js';
  * bounded by the operations running.
  */
 
-/**
- * Answers estimated at most this large are not counted: counting costs every request a little, and
- * together they are bounded by the connections (MAX_CONNECTIONS of them at once; memory.ts counts it).
- */
-export const SMALL_ANSWER_BYTES = 16 * 1024;
-
 export interface AnswerBudgetOptions {
   totalBytes: number;
   perSessionBytes: number;

@@ -1,5 +1,5 @@
 import { createServer, type Server, type ServerOptions } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config.js';
 import { requestPath } from './body.js';
 import type { Handler } from './routes.js';
@@ -34,25 +34,72 @@ export interface Routes {
   otherwise: Handler;
 }
 
+/** What an HTTP server reports, for metrics. */
+export interface HttpServerObserver {
+  /** A connection refused because its address had MAX_CONNECTIONS_PER_ADDRESS open. */
+  connectionRefused(reason: 'address'): void;
+}
+
+export interface HttpServerOptions {
+  listener: ServerOptions;
+  maxConnections: number;
+  /** Most connections open at once from one client address. */
+  maxConnectionsPerAddress: number;
+  observer?: HttpServerObserver;
+}
+
+/** The answer to a request on a connection accepted after the stop began. */
+const SHUTTING_DOWN_BODY = JSON.stringify({ errors: [{ message: 'The gateway is shutting down; retry the request.', extensions: { code: 'SHUTTING_DOWN' } }] });
+
 export class HttpServer {
   readonly server: Server;
   private inFlight = 0;
   private drained: (() => void) | null = null;
   private stopping = false;
+  /** Open connections by client address (only addresses with one open are kept). */
+  private readonly byAddress = new Map<string, number>();
+  /** After the stop began: connections accepted since, and when the last one was. */
+  private latecomers: WeakSet<Socket> | null = null;
+  private lastAccepted = 0;
 
-  constructor(options: ServerOptions, maxConnections: number, routes: Routes) {
-    this.server = createServer(options, (req, res) => {
+  constructor(options: HttpServerOptions, routes: Routes) {
+    this.server = createServer(options.listener, (req, res) => {
       this.inFlight++;
       res.once('close', () => {
         if (--this.inFlight === 0 && this.drained) this.drained();
       });
       // While stopping, each answer also closes its connection, so keep-alive clients move on.
       if (this.stopping) res.setHeader('connection', 'close');
+      if (this.latecomers?.has(req.socket)) {
+        res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(SHUTTING_DOWN_BODY), 'retry-after': '0' });
+        res.end(SHUTTING_DOWN_BODY);
+        return;
+      }
       const path = requestPath(req);
       const route = routes.paths[path] ?? routes.prefixes.find(([prefix]) => path.startsWith(prefix))?.[1] ?? routes.otherwise;
       route(req, res);
     });
-    this.server.maxConnections = maxConnections;
+    this.server.maxConnections = options.maxConnections;
+    this.server.on('connection', (socket: Socket) => {
+      // One client address cannot take every connection (behind a proxy, all share its address).
+      const address = socket.remoteAddress ?? '';
+      const open = (this.byAddress.get(address) ?? 0) + 1;
+      if (open > options.maxConnectionsPerAddress) {
+        options.observer?.connectionRefused('address');
+        socket.destroy();
+        return;
+      }
+      this.byAddress.set(address, open);
+      socket.once('close', () => {
+        const left = (this.byAddress.get(address) ?? 1) - 1;
+        if (left > 0) this.byAddress.set(address, left);
+        else this.byAddress.delete(address);
+      });
+      if (this.latecomers) {
+        this.latecomers.add(socket);
+        this.lastAccepted = performance.now();
+      }
+    });
   }
 
   /** Listens; resolves with the base URL (http://host:port). */
@@ -74,11 +121,27 @@ export class HttpServer {
     this.stopping = true;
   }
 
-  /** No new connections; idle ones are closed. Resolves when the listener has closed. */
-  stopListening(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
-    return closed;
+  /**
+   * Stops taking new work, without resetting a connection that reached the listener before: the
+   * listener keeps accepting (connections already in the kernel's accept queue included), and
+   * answers their requests SHUTTING_DOWN (503, `Connection: close`), until no connection has
+   * arrived for `quietMs` (or `maxMs` have passed); only then does it close, so the queue is
+   * empty when it does (closing a listener resets what its queue still holds). Connections are
+   * not closed here, idle or not: one just accepted has not sent its request yet (its answer
+   * closes it; closeAll() takes the rest). Resolves once the listener has closed, with `closed`,
+   * which resolves when the last connection has closed too.
+   */
+  async stopListening(quietMs: number, maxMs: number): Promise<{ closed: Promise<void> }> {
+    this.latecomers = new WeakSet();
+    const started = performance.now();
+    this.lastAccepted = started;
+    for (;;) {
+      const now = performance.now();
+      const wait = Math.min(this.lastAccepted + quietMs, started + maxMs) - now;
+      if (wait <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    return { closed: new Promise<void>((resolve) => this.server.close(() => resolve())) };
   }
 
   /** Requests being answered now. */

@@ -40,7 +40,14 @@ export interface WebSocketOptions {
   /** The limits of an operation once its variables are known (Apollo's plugin applies them to queries and mutations). */
   limits: OperationLimits;
   maxPayloadBytes: number;
+  /** Most acknowledged sockets at once (LIVE_MAX_CONNECTIONS). */
   maxConnections: number;
+  /** Most acknowledged sockets of one PVWA session (LIVE_MAX_CONNECTIONS_PER_SESSION). */
+  maxConnectionsPerSession: number;
+  /** Most sockets of one client address waiting for connection_init (LIVE_MAX_PENDING_PER_ADDRESS). */
+  maxPendingPerAddress: number;
+  /** Time a socket has to send connection_init (LIVE_INIT_TIMEOUT_MS). */
+  initTimeoutMs: number;
   keepAliveMs: number;
   /** Time a client has to read what was sent to it (HTTP_WRITE_TIMEOUT_MS); then its socket is closed. */
   writeTimeoutMs: number;
@@ -70,6 +77,8 @@ interface SocketState {
 export interface WebSocketEndpoint {
   /** Open sockets. */
   readonly sockets: number;
+  /** Of which waiting for their connection_init. */
+  readonly pendingSockets: number;
   /** Closes every socket with 1001 (shutdown, after the drain delay). */
   close(): Promise<void>;
 }
@@ -85,6 +94,21 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
   };
 
+  /**
+   * The slots. A socket counts against LIVE_MAX_CONNECTIONS (and its session's
+   * LIVE_MAX_CONNECTIONS_PER_SESSION) once acknowledged; until its connection_init it is pending,
+   * and counts against its client address's LIVE_MAX_PENDING_PER_ADDRESS only, for at most
+   * LIVE_INIT_TIMEOUT_MS. So unauthenticated sockets cannot take the slots, nor one address the
+   * pending ones, nor one session the acknowledged ones. Keyed by address and session key only.
+   */
+  const slots = { acknowledged: 0, pending: new Map<string, number>(), bySession: new Map<string, number>() };
+  const slotOf = new WeakMap<object, { address: string; session: string | null }>();
+  const count = (map: Map<string, number>, key: string, delta: number) => {
+    const now = (map.get(key) ?? 0) + delta;
+    if (now > 0) map.set(key, now);
+    else map.delete(key);
+  };
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (requestPath(req) !== '/graphql') return refuse(socket, 404, 'Not Found');
     const origin = req.headers.origin;
@@ -92,9 +116,38 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     const sameOrigin = origin !== undefined && req.headers.host !== undefined && /^https?:\/\/(.*)$/.exec(origin)?.[1] === req.headers.host;
     if (origin !== undefined && !sameOrigin && !options.allowOrigin(origin)) return refuse(socket, 403, 'Forbidden: this Origin is not allowed (CORS_ORIGINS)');
     if (closing) return refuse(socket, 503, 'Service Unavailable: shutting down');
-    if (wss.clients.size >= options.maxConnections) return refuse(socket, 503, 'Service Unavailable: too many WebSocket connections (LIVE_MAX_CONNECTIONS)');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (slots.acknowledged >= options.maxConnections) return refuse(socket, 503, 'Service Unavailable: too many WebSocket connections (LIVE_MAX_CONNECTIONS)');
+    const address = req.socket.remoteAddress ?? '';
+    if ((slots.pending.get(address) ?? 0) >= options.maxPendingPerAddress) {
+      return refuse(socket, 503, 'Service Unavailable: too many WebSocket connections from this address waiting for connection_init (LIVE_MAX_PENDING_PER_ADDRESS)');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const slot = { address, session: null as string | null };
+      slotOf.set(ws, slot);
+      count(slots.pending, address, 1);
+      ws.once('close', () => {
+        if (slot.session === null) return count(slots.pending, address, -1);
+        slots.acknowledged--;
+        count(slots.bySession, slot.session, -1);
+      });
+      wss.emit('connection', ws, req);
+    });
   });
+
+  /** Moves a pending socket of `session` to an acknowledged slot; the close code when there is none. */
+  const acknowledge = (ws: object, session: string): { code: number; reason: string } | null => {
+    const slot = slotOf.get(ws);
+    if (!slot || slot.session !== null) return null;
+    if (slots.acknowledged >= options.maxConnections) return { code: 1013, reason: 'Try again later: too many WebSocket connections (LIVE_MAX_CONNECTIONS)' };
+    if ((slots.bySession.get(session) ?? 0) >= options.maxConnectionsPerSession) {
+      return { code: 4429, reason: 'Too many WebSocket connections for this session (LIVE_MAX_CONNECTIONS_PER_SESSION)' };
+    }
+    count(slots.pending, slot.address, -1);
+    slot.session = session;
+    slots.acknowledged++;
+    count(slots.bySession, session, 1);
+    return null;
+  };
 
   const stateOf = (ctx: Context<Record<string, unknown> | undefined, Extra>): SocketState => {
     let state = states.get(ctx);
@@ -125,6 +178,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   useServer<Record<string, unknown> | undefined>(
     {
       execute,
+      connectionInitWaitTimeout: options.initTimeoutMs,
       async onConnect(ctx) {
         const { socket, request } = ctx.extra;
         const state = stateOf(ctx);
@@ -136,15 +190,19 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         }
         // One PVWA read with the token before the connection is acknowledged (it also warms the
         // session's snapshot, which the live events start from).
+        const session = sessionKey(state.token);
         try {
-          await hub.readSession(sessionKey(state.token), state.token, 'ws-connect');
-          return true;
+          await hub.readSession(session, state.token, 'ws-connect');
         } catch (error) {
           const refusal = tokenRefusal(error);
           if (refusal !== null) socket.close(REFUSAL_CLOSE[refusal].code, REFUSAL_CLOSE[refusal].reason);
           else socket.close(1013, 'Try again later: the PVWA could not be read');
           return false;
         }
+        const full = acknowledge(socket, session);
+        if (full === null) return true;
+        socket.close(full.code, full.reason);
+        return false;
       },
       async onSubscribe(ctx, id, payload) {
         const state = stateOf(ctx);
@@ -229,6 +287,9 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   return {
     get sockets() {
       return wss.clients.size;
+    },
+    get pendingSockets() {
+      return wss.clients.size - slots.acknowledged;
     },
     async close() {
       closing = true;

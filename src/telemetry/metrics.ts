@@ -78,6 +78,7 @@ export class Metrics {
       this.retries.inc({ endpoint }, 0);
       this.timeouts.inc({ endpoint }, 0);
     }
+    this.refusedConnections.inc({ reason: 'address' }, 0);
     for (const kind of ['full', 'delta']) {
       this.eventReads.inc({ kind }, 0);
       this.eventReadBytes.inc({ kind }, 0);
@@ -109,6 +110,18 @@ export class Metrics {
     gauge('pta_gateway_live_sockets', 'Open GraphQL WebSocket connections.', (s) => s.sockets);
     gauge('pta_gateway_live_subscriptions', 'Active securityEventChanged subscriptions.', (s) => s.subscriptions);
     gauge('pta_gateway_live_sessions_polled', 'Sessions whose events are polled for live subscriptions.', (s) => s.sessions);
+  }
+
+  private readonly refusedConnections = new Counter({
+    name: 'pta_gateway_connections_refused_total',
+    help: 'Client connections closed as they arrived, by reason: address (MAX_CONNECTIONS_PER_ADDRESS were open from its address).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** A client connection closed as it arrived. */
+  connectionRefused(reason: 'address'): void {
+    this.refusedConnections.inc({ reason });
   }
 
   /** Gauges of the answer budget, read when scraped. */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { createInterface, type Interface } from 'node:readline';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startSimulator, type Simulator } from '../../src/simulator/server.js';
@@ -105,6 +106,38 @@ describe('the built gateway as a process, on an external PVWA', () => {
       body: { data: null, errors: [{ message: 'The gateway is shutting down; retry the request.', locations: [{ line: 1, column: 3 }], path: ['securityEvents'], extensions: { code: 'SHUTTING_DOWN' } }] },
     });
     await expect(logged('stopped')).resolves.toMatchObject({ signal: 'SIGTERM' });
+  });
+});
+
+describe('a busy gateway stopped at once (SHUTDOWN_DELAY_MS=0)', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ eventCount: 30 });
+  });
+  afterAll(() => sim.close());
+
+  it('resets no connection that reached the listener before SIGTERM: each gets an answer (200, or 503 SHUTTING_DOWN)', async () => {
+    const { child, url, exited } = await startProcess({ PVWA_URL: sim.url });
+    const port = Number(new URL(url).port);
+    // Stopped, the process accepts nothing: 100 connections complete their handshakes and wait in
+    // the kernel's accept queue, as on a busy machine, when SIGTERM comes.
+    child.kill('SIGSTOP');
+    const sockets = await Promise.all(Array.from({ length: 100 }, () => new Promise<Socket>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => resolve(socket));
+    })));
+    child.kill('SIGTERM');
+    child.kill('SIGCONT');
+    const answers = await Promise.all(sockets.map((socket) => new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk) => (text += String(chunk)));
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      socket.once('close', () => resolve(text));
+      socket.write(`POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: demo-token\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(LIST)}\r\n\r\n${LIST}`);
+    })));
+    const statuses = answers.map((text) => /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? text);
+    expect(statuses.filter((status) => status !== '200' && status !== '503')).toEqual([]);
+    for (const text of answers.filter((answer) => answer.startsWith('HTTP/1.1 503'))) expect(text).toContain('"code":"SHUTTING_DOWN"');
+    expect(await exited).toBe(0);
   });
 });
 

@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { listenerOptions } from '../../src/http/server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { metric, startHarness, type Harness } from '../support/harness.js';
 
 /** A raw TCP client: what it wrote is up to the test; `closed` says what the gateway answered before it closed. */
 interface RawClient {
@@ -121,6 +121,40 @@ describe('MAX_CONNECTIONS', () => {
       held[0].socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
       expect((await held[0].closed).text).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\{"status":"ok"\}$/);
       for (const client of held.slice(1)) client.socket.destroy();
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('MAX_CONNECTIONS_PER_ADDRESS', () => {
+  it('closes a 6th connection from one address as it arrives, while another address is served', async () => {
+    const h = await startHarness({ env: { MAX_CONNECTIONS_PER_ADDRESS: '5' } });
+    const port = Number(new URL(h.gateway.url).port);
+    const from = (localAddress: string) => new Promise<Socket>((resolve) => {
+      const socket = connect({ port, host: '127.0.0.1', localAddress }, () => resolve(socket));
+    });
+    try {
+      // Five idle keep-alive connections hold the address's share.
+      const held = await Promise.all(Array.from({ length: 5 }, () => from('127.0.0.2')));
+      const sixth = await from('127.0.0.2');
+      const closed = new Promise<string>((resolve) => {
+        let data = '';
+        sixth.on('data', (chunk) => (data += String(chunk)));
+        // Closed, or reset when the request raced the close: never answered either way.
+        sixth.on('error', () => {});
+        sixth.once('close', () => resolve(data));
+      });
+      sixth.write('GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n');
+      expect(await closed).toBe('');
+      const other = await from('127.0.0.3');
+      const answer = await new Promise<string>((resolve) => {
+        other.once('data', (chunk) => resolve(String(chunk)));
+        other.write('GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n');
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK/);
+      expect(await metric(h, 'pta_gateway_connections_refused_total{reason="address"}')).toBe(1);
+      for (const socket of [...held, other]) socket.destroy();
     } finally {
       await h.close();
     }
