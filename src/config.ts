@@ -93,6 +93,8 @@ export const CONFIG_VARIABLES = {
   PVWA_SNAPSHOT_MAX_MB: int(1, 65_536).default(256).describe('Bound on all snapshots together, in MB of JSON received; past it the least recently used sessions are dropped first.'),
   BULK_MAX_IDS: int(1, 1000).default(100).describe('Most ids `updateEventStatuses` takes in one call; more is `BAD_USER_INPUT` with no PVWA call.'),
   PVWA_BULK_CONCURRENCY: int(1, 64).default(4).describe('Most PATCHes one `updateEventStatuses` call has in flight at once.'),
+  PVWA_ACCOUNT_CONCURRENCY: int(1, 64).default(8).describe('Most Vault account and live PSM session reads (`GET /API/Accounts/{id}`, `GET /API/LiveSessions/{id}`; the PVWA has no read of several by id) one request has in flight at once.'),
+  ACCOUNT_CACHE_TTL_MS: int(0, 3_600_000).default(30_000).describe('How long a Vault account a session read is served again to that same session without a PVWA call, in ms. At most 1,000 accounts and 2 MiB of their JSON are kept across all sessions, the oldest dropped first; a session\'s accounts are dropped when it ends. `0`: off.'),
   LIVE_POLL_INTERVAL_MS: int(100, 3_600_000).default(5_000).describe('Live events: how often the PVWA is polled (one delta GET) per session that has subscriptions, in ms.'),
   LIVE_MAX_FAILED_POLLS: int(1, 1000).default(3).describe('Live events: transient PVWA failures in a row after which a session\'s subscriptions end with that error code.'),
   LIVE_MAX_CONNECTIONS: int(1, 100_000).default(1_000).describe('Most WebSocket connections open at once; more are refused with HTTP 503.'),

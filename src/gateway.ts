@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import { AccountCache } from './accounts/cache.js';
 import { createApollo, createSchema, documentRules } from './apollo.js';
 import type { Config } from './config.js';
 import type { ContextDeps } from './context.js';
@@ -51,7 +52,7 @@ export interface GatewayOptions {
    * session: drop it here. A listener that throws is logged, never fails the request.
    */
   onSessionEnded?: SessionEndedListener;
-  /** The wall clock of the snapshot ages (epoch ms); tests move it instead of waiting. */
+  /** The wall clock (epoch ms) of the snapshot ages, the account cache and the actions' `requestedAt`; tests move it instead of waiting. */
   now?: () => number;
 }
 
@@ -78,10 +79,14 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     { read: (kind, bytes) => metrics.eventRead(kind, bytes) },
   );
   metrics.trackSnapshots(() => store.stats);
+  const accounts = new AccountCache({ ttlMs: config.ACCOUNT_CACHE_TTL_MS, now });
+  metrics.trackAccountCache(() => accounts.stats);
 
   // A PVWA session that ended (logoff, or a token the PVWA refused) leaves nothing behind.
   const sessionEnded: SessionEndedListener = (token, reason) => {
-    store.dropSession(sessionKey(token));
+    const session = sessionKey(token);
+    store.dropSession(session);
+    accounts.dropSession(session);
     try {
       onSessionEnded?.(token, reason);
     } catch (error) {
@@ -118,7 +123,9 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
   const apollo = createApollo(config, logger, schema);
   await Promise.all([apollo.start(), reachability.start()]);
 
-  const deps: ContextDeps = { pvwa, logger, logons, store, snapshotReads };
+  const deps: ContextDeps = {
+    pvwa, logger, logons, store, snapshotReads, accounts, vaultConcurrency: config.PVWA_ACCOUNT_CONCURRENCY, now: now ?? Date.now,
+  };
   const hub = new LiveHub(store, pvwa, telemetry, logger, {
     intervalMs: config.LIVE_POLL_INTERVAL_MS,
     maxFailedPolls: config.LIVE_MAX_FAILED_POLLS,

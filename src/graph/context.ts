@@ -28,6 +28,10 @@ export interface GraphContext {
   warnings: Warning[];
   /** A change this PVWA session made through the gateway (write-through to its snapshots). */
   wroteEvent(event: PvwaEvent): void;
+  /** The session asked the CPM to act on this account: its cached copy is dropped, the next read shows the CPM's state. */
+  actedOnAccount(id: string): void;
+  /** The gateway's wall clock, in epoch ms. */
+  now(): number;
   /** The session's live changes that `matches` keeps (subscriptions over WebSocket only). */
   subscribeToChanges(matches: (entry: SortedEvent) => boolean): AsyncIterableIterator<EventChange>;
 }

@@ -6,17 +6,21 @@ import { PageInfo, SecurityEventConnection } from './Connection.js';
 import { EventAdditionalData } from './EventAdditionalData.js';
 import { LogonResult, mutationResolvers } from './Mutation.js';
 import { NetworkAddress, ResolvedAddress } from './NetworkAddress.js';
+import { LiveSession } from './LiveSession.js';
 import { Query } from './Query.js';
+import { respondMutation, respondQuery } from './respond.js';
 import { SecurityEvent } from './SecurityEvent.js';
 import { SecurityEventChange, Subscription } from './Subscription.js';
+import { SecretManagement, VaultAccount } from './VaultAccount.js';
+import { VaultUser } from './VaultUser.js';
 
 /** The resolvers; the bulk mutation's bounds come from the configuration. */
 export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: number }): Resolvers {
   return {
     DateTime: DateTimeResolver,
     JSONObject: JSONObjectResolver,
-    Query,
-    Mutation: mutationResolvers({ maxIds: options.bulkMaxIds, concurrency: options.bulkConcurrency }),
+    Query: { ...Query, ...respondQuery },
+    Mutation: { ...mutationResolvers({ maxIds: options.bulkMaxIds, concurrency: options.bulkConcurrency }), ...respondMutation },
     Subscription,
     SecurityEventChange,
     LogonResult,
@@ -28,5 +32,9 @@ export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: 
     EventAdditionalData,
     SecurityEventConnection,
     PageInfo,
+    VaultAccount,
+    SecretManagement,
+    LiveSession,
+    VaultUser,
   };
 }
