@@ -289,7 +289,7 @@ export class Simulator {
     const method = req.method ?? 'GET';
     this.recorder.arrived({ method, path, query, headers: req.headers, body, at: Date.now() }, res);
 
-    const fault = this.faults.take(method);
+    const fault = this.faults.take(method, path);
     if (fault) {
       // unref: a slow answer still pending must not keep a test process alive after close().
       if (fault.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
