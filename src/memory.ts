@@ -1,5 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import type { Logger } from 'pino';
+import { ACCOUNT_CACHE_MAX_BYTES } from './accounts/cache.js';
 import type { Config } from './config.js';
 
 /**
@@ -43,6 +44,8 @@ export const SNAPSHOT_FACTOR = 1.4;
 
 export interface MemoryBudget {
   baselineMiB: number;
+  /** The account cache: ACCOUNT_CACHE_MAX_BYTES of JSON, parsed (none when ACCOUNT_CACHE_TTL_MS=0). */
+  accountCacheMiB: number;
   /** PVWA_MAX_CONCURRENT_LISTS lists of PVWA_MAX_BODY_BYTES at once. */
   listsMiB: number;
   /** Every other socket of the pool receiving an answer of PVWA_MAX_EVENT_BYTES at once. */
@@ -54,10 +57,12 @@ export interface MemoryBudget {
   heapMiB: number;
 }
 
-type MemoryConfig = Pick<Config, 'PVWA_MAX_BODY_BYTES' | 'PVWA_MAX_CONCURRENT_LISTS' | 'PVWA_MAX_EVENT_BYTES' | 'PVWA_MAX_SOCKETS' | 'PVWA_SNAPSHOT_MAX_MB'>;
+type MemoryConfig = Pick<Config, 'PVWA_MAX_BODY_BYTES' | 'PVWA_MAX_CONCURRENT_LISTS' | 'PVWA_MAX_EVENT_BYTES' | 'PVWA_MAX_SOCKETS' | 'PVWA_SNAPSHOT_MAX_MB' | 'ACCOUNT_CACHE_TTL_MS'>;
 
 export function memoryBudget(config: MemoryConfig): MemoryBudget {
   const snapshotsMiB = Math.ceil(config.PVWA_SNAPSHOT_MAX_MB * SNAPSHOT_FACTOR);
+  // Parsed accounts cost what parsed events do per JSON byte (their keys are in the rounding).
+  const accountCacheMiB = config.ACCOUNT_CACHE_TTL_MS > 0 ? Math.ceil((ACCOUNT_CACHE_MAX_BYTES * SNAPSHOT_FACTOR) / MiB) : 0;
   const lists = Math.min(config.PVWA_MAX_CONCURRENT_LISTS, config.PVWA_MAX_SOCKETS);
   const listBytes = lists * config.PVWA_MAX_BODY_BYTES;
   // Lists and other answers share the pool's sockets.
@@ -69,8 +74,9 @@ export function memoryBudget(config: MemoryConfig): MemoryBudget {
     listsMiB,
     otherAnswersMiB,
     snapshotsMiB,
-    totalMiB: BASELINE_MIB + listsMiB + otherAnswersMiB + snapshotsMiB,
-    heapMiB: BASELINE_HEAP_MIB + Math.ceil((listBytes * LIST_HEAP_FACTOR + otherBytes * EVENT_HEAP_FACTOR) / MiB) + snapshotsMiB,
+    accountCacheMiB,
+    totalMiB: BASELINE_MIB + listsMiB + otherAnswersMiB + snapshotsMiB + accountCacheMiB,
+    heapMiB: BASELINE_HEAP_MIB + Math.ceil((listBytes * LIST_HEAP_FACTOR + otherBytes * EVENT_HEAP_FACTOR) / MiB) + snapshotsMiB + accountCacheMiB,
   };
 }
 

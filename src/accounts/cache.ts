@@ -16,6 +16,9 @@ import type { VaultAccountRead } from '../pvwa/vault.js';
  *
  * Bounded across all sessions: at most MAX_ENTRIES entries and MAX_BYTES of JSON, the oldest
  * dropped first. Every entry lives as long, so the oldest is the first to expire anyway.
+ *
+ * An account the CPM is working on (`secretManagement.status` inProcess) is not kept: a console
+ * that asked for a change watches that account, and each of its reads shows the CPM's progress.
  */
 
 /**
@@ -28,6 +31,12 @@ export const ACCOUNT_CACHE_MAX_ENTRIES = 1_000;
  * first; this one bounds the memory when a PVWA sends large ones (docs/OPERATIONS.md, Memory).
  */
 export const ACCOUNT_CACHE_MAX_BYTES = 2 * 1024 * 1024;
+
+/** Whether the CPM is working on the account's credentials now. */
+function cpmAtWork(account: PvwaVaultAccount): boolean {
+  const status = account.secretManagement?.status;
+  return typeof status === 'string' && status.toLowerCase() === 'inprocess';
+}
 
 interface Entry {
   account: PvwaVaultAccount;
@@ -56,7 +65,7 @@ export class AccountCache {
     if (hit !== undefined && hit.expiresAt > this.now()) return hit.account;
     const ended = this.sessionsEnded;
     const { account, bytes } = await fetch();
-    if (this.options.ttlMs > 0 && ended === this.sessionsEnded) this.keep(key, { account, bytes, expiresAt: this.now() + this.options.ttlMs });
+    if (this.options.ttlMs > 0 && ended === this.sessionsEnded && !cpmAtWork(account)) this.keep(key, { account, bytes, expiresAt: this.now() + this.options.ttlMs });
     return account;
   }
 

@@ -13,15 +13,30 @@ const DAY = 86_400_000;
 
 const isJson = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The account an audit names, as the PVWA would answer GET /API/Accounts/{id}. */
-function accountOf(accountId: string, audit: Json, n: number): Json {
+/** The user, address and kind of the account an audit names (PTA's `account`). */
+function accountNamed(audit: Json): { user: string; address: string; domain: boolean } {
   const account = isJson(audit.account) ? audit.account : {};
   const details = isJson(account.account) ? account.account : {};
-  const user = typeof details.mUser === 'string' ? details.mUser : 'administrator';
-  const created = Number(audit.createTime) - (30 + n) * DAY;
   const domain = account.type === 'DOMAIN';
   const target = isJson(details.mTarget) ? details.mTarget : isJson(audit.target) ? audit.target : {};
-  const address = domain ? String(details.mDomain ?? 'cybr.com') : String(target.mOriginalAddress ?? 'localhost');
+  return {
+    user: typeof details.mUser === 'string' ? details.mUser : 'administrator',
+    address: domain ? String(details.mDomain ?? 'cybr.com') : String(target.mOriginalAddress ?? 'localhost'),
+    domain,
+  };
+}
+
+/** The address an audit's side was seen at, as an IP when PTA resolved one. */
+function ipOf(side: unknown): string {
+  if (!isJson(side)) return '';
+  const resolved = isJson(side.mResolvedAddress) ? side.mResolvedAddress : {};
+  return String(resolved.mAddress ?? side.mOriginalAddress ?? '');
+}
+
+/** The account an audit names, as the PVWA would answer GET /API/Accounts/{id}. */
+function accountOf(accountId: string, audit: Json, n: number): Json {
+  const { user, address, domain } = accountNamed(audit);
+  const created = Number(audit.createTime) - (30 + n) * DAY;
   const platformId = domain ? 'WinDomain' : 'UnixSSH';
   // One account in seven is managed by hand, as the PVWA shows it: no status, a reason.
   const managed = n % 7 !== 3;
@@ -46,9 +61,8 @@ function accountOf(accountId: string, audit: Json, n: number): Json {
 /** The live session PTA's id names, as the PVWA would list it under GET /API/LiveSessions/{id}. */
 function liveSessionOf(guid: string, event: Json, n: number): Json {
   const audit: Json = Array.isArray(event.audits) && isJson(event.audits[0]) ? event.audits[0] : {};
-  const account = isJson(audit.account) && isJson(audit.account.account) ? audit.account.account : {};
+  const account = accountNamed(audit);
   const target = isJson(audit.target) ? audit.target : {};
-  const source = isJson(audit.source) ? audit.source : {};
   // One session in three may not be acted on by the demo user (not among its terminators).
   const allowed = n % 3 !== 2;
   return {
@@ -59,11 +73,11 @@ function liveSessionOf(guid: string, event: Json, n: number): Json {
     IsLive: true,
     Start: seconds(Number(audit.createTime)),
     User: String(audit.vaultUser ?? 'administrator'),
-    AccountUsername: String(account.mUser ?? 'root'),
-    AccountAddress: String(target.mOriginalAddress ?? ''),
-    AccountPlatformID: 'UnixSSH',
+    AccountUsername: account.user,
+    AccountAddress: account.address,
+    AccountPlatformID: account.domain ? 'WinDomain' : 'UnixSSH',
     RemoteMachine: String(target.mOriginalAddress ?? ''),
-    FromIP: String(source.mOriginalAddress ?? ''),
+    FromIP: ipOf(audit.source),
     Protocol: 'SSH',
     Client: 'PSM',
     ConnectionComponentID: 'PSM-SSH',

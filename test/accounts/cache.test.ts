@@ -71,6 +71,14 @@ describe('AccountCache', () => {
     expect(off.cache.stats).toEqual({ entries: 0, bytes: 0 });
   });
 
+  it('does not keep an account the CPM is working on', async () => {
+    const { fetched, get } = cacheWith();
+    const inProcess = { account: { id: '1_1', secretManagement: { status: 'inProcess' } }, bytes: 100 };
+    await get('s1', '1_1', inProcess);
+    await get('s1', '1_1', inProcess);
+    expect(fetched).toEqual(['s1:1_1', 's1:1_1']);
+  });
+
   it('forgets one account of one session on drop', async () => {
     const { cache, fetched, get } = cacheWith();
     await get('s1', '1_1');

@@ -66,12 +66,13 @@ describe('requestCredentialsAction and controlLiveSession', () => {
     });
   });
 
-  it('drops the session\'s cached copy of the account it acted on: the next read shows the CPM at work', async () => {
+  it('drops the session\'s cached copy of the account it acted on, and keeps none while the CPM works: each read shows the CPM at work', async () => {
     expect((await h.gql(STATUS, { id: '2_1' }, { token: TOKEN })).body.data!.vaultAccount.secretManagement).toEqual({ status: 'success' });
     await h.gql(CREDENTIALS, { accountId: '2_1', action: 'RECONCILE' }, { token: TOKEN });
     expect((await h.gql(STATUS, { id: '2_1' }, { token: TOKEN })).body.data!.vaultAccount.secretManagement).toEqual({ status: 'inProcess' });
+    expect((await h.gql(STATUS, { id: '2_1' }, { token: TOKEN })).body.data!.vaultAccount.secretManagement).toEqual({ status: 'inProcess' });
     expect(accountCalls(h.sim).map((r) => `${r.method} ${r.path}`)).toEqual([
-      'GET /PasswordVault/API/Accounts/2_1', 'POST /PasswordVault/API/Accounts/2_1/Reconcile', 'GET /PasswordVault/API/Accounts/2_1',
+      'GET /PasswordVault/API/Accounts/2_1', 'POST /PasswordVault/API/Accounts/2_1/Reconcile', 'GET /PasswordVault/API/Accounts/2_1', 'GET /PasswordVault/API/Accounts/2_1',
     ]);
   });
 
