@@ -99,6 +99,10 @@ class RequestContext implements GraphContext {
     if (this.token !== null) this.deps.store.writeThrough(this.sessionKey(), event);
   }
 
+  forgetReads(): void {
+    this.lazyLoaders = undefined;
+  }
+
   actedOnAccount(id: string): void {
     if (this.token !== null) this.deps.accounts.drop(this.sessionKey(), id);
   }

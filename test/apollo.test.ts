@@ -24,7 +24,7 @@ async function run(api: Partial<PvwaApi>, query: string) {
   const apollo = createApollo(config, logger, createSchema(config));
   await apollo.start();
   const record = new Telemetry(logger, new Metrics(10)).begin('bug-test');
-  const contextValue = { record, logger, pvwa: () => api as PvwaApi, warnings: [], loaders: undefined as never, logon: undefined as never, wroteEvent: () => {}, actedOnAccount: () => {}, now: Date.now, subscribeToChanges: () => { throw new Error('not used'); } } satisfies GraphContext;
+  const contextValue = { record, logger, pvwa: () => api as PvwaApi, warnings: [], loaders: undefined as never, logon: undefined as never, wroteEvent: () => {}, actedOnAccount: () => {}, forgetReads: () => {}, now: Date.now, subscribeToChanges: () => { throw new Error('not used'); } } satisfies GraphContext;
   try {
     const response = await apollo.executeOperation({ query }, { contextValue });
     const result = response.body.kind === 'single' ? response.body.singleResult : null;

@@ -24,6 +24,11 @@ export interface GraphContext {
   readonly logon: LogonApi;
   /** The request's DataLoaders, made on first use. */
   readonly loaders: Loaders;
+  /**
+   * Forgets what the loaders read: one subscription's context serves each of its results, and each
+   * result reads the Vault afresh (a live session terminated since the last one is gone).
+   */
+  forgetReads(): void;
   /** Warnings for the response's `extensions.warnings`. */
   warnings: Warning[];
   /** A change this PVWA session made through the gateway (write-through to its snapshots). */

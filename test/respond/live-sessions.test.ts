@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { createClient } from 'graphql-ws';
+import { WebSocket } from 'ws';
 import { eventsFor } from '../support/events.js';
 import { fixture, startHarness, type Harness } from '../support/harness.js';
 import { liveSession, liveSessionCalls } from '../support/vault.js';
@@ -24,7 +26,7 @@ function psmEvent(h: Harness, token: string, sessionIDs: string[]): string {
 describe('EventAdditionalData.liveSessions', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ env: { LIVE_POLL_INTERVAL_MS: '100' } });
   });
   afterAll(() => h.close());
   beforeEach(() => {
@@ -65,6 +67,29 @@ describe('EventAdditionalData.liveSessions', () => {
     const terminated = await h.gql('mutation { controlLiveSession(sessionId: "31_1", action: TERMINATE) { sessionId } }', {}, { token });
     expect(terminated.body.data).toEqual({ controlLiveSession: { sessionId: '31_1' } });
     expect(await flags()).toEqual([{ id: '31_2', canTerminate: false, canSuspend: false, canMonitor: false }]);
+  });
+
+  it('in a subscription, each pushed change reads its live sessions afresh', async () => {
+    const token = 'subscribed-token';
+    h.sim.vault.setLiveSessions(token, [liveSession('32_1', LIVE_GUID)]);
+    const id = psmEvent(h, token, [LIVE_GUID]);
+    const client = createClient({ url: h.gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: token }, retryAttempts: 0 });
+    const changes = client.iterate({ query: 'subscription { securityEventChanged { kind event { id score additionalData { liveSessions { id } } } } }' })[Symbol.asyncIterator]();
+    const next = async () => ((await changes.next()).value as Json).data.securityEventChanged;
+    try {
+      const polls = () => h.sim.requests.filter((r) => String(r.headers['x-request-id']).startsWith('live-')).length;
+      // The watch polls once the subscription is registered; a change after that is pushed.
+      await h.sim.received(polls() + 1, (r) => String(r.headers['x-request-id']).startsWith('live-'));
+      h.sim.changeEvent(token, id, { score: 91 });
+      expect(await next()).toEqual({ kind: 'UPDATED', event: { id, score: 91, additionalData: { liveSessions: [{ id: '32_1' }] } } });
+      expect((await h.gql('mutation { controlLiveSession(sessionId: "32_1", action: TERMINATE) { sessionId } }', {}, { token })).body.errors).toBeUndefined();
+      h.sim.changeEvent(token, id, { score: 92 });
+      expect(await next()).toEqual({ kind: 'UPDATED', event: { id, score: 92, additionalData: { liveSessions: [] } } });
+      expect(liveSessionCalls(h.sim, 'GET')).toHaveLength(2);
+    } finally {
+      await changes.return?.();
+      await client.dispose();
+    }
   });
 
   it('an event without session ids costs no live-session read', async () => {
