@@ -98,8 +98,8 @@ export function statusPatch(change: EventStatusChange): PvwaEventPatch {
   return patch;
 }
 
-/** Calls whose answer means nothing: Logoff, and the CPM and PSM actions (200 with an empty body). */
-const ANSWERLESS: ReadonlySet<PvwaEndpoint> = new Set(['logoff', 'credentialsAction', 'liveSessionAction']);
+/** The CPM and PSM actions: the PVWA answers them 200 with an empty body. */
+const ACTIONS: ReadonlySet<PvwaEndpoint> = new Set(['credentialsAction', 'liveSessionAction']);
 
 /**
  * Calls about one Vault object. A 403 there refuses the object (no permission on the account's
@@ -279,8 +279,12 @@ export class PvwaClient implements PvwaPort {
       if (refusal === 401 || (refusal === 403 && !OBJECT_ENDPOINTS.has(endpoint))) this.options.onTokenRefused?.(caller.token as string, refusal);
       throw error;
     }
-    if (ANSWERLESS.has(endpoint)) return { body: undefined, bytes: answer.rawBody.length };
+    // The answer to a Logoff means nothing.
+    if (endpoint === 'logoff') return { body: undefined, bytes: answer.rawBody.length };
     const parsed = parseJson(answer);
+    // An action's answer is empty; an HTML page instead (a portal in front of the PVWA) is not the
+    // PVWA's, and the action may not have reached it: that is the error below.
+    if (parsed === undefined && ACTIONS.has(endpoint) && answer.rawBody.length === 0) return { body: undefined, bytes: 0 };
     if (parsed === undefined) {
       throw new PvwaError('bad-response', 'The PVWA answered with a body that is not JSON.', { status: answer.statusCode });
     }

@@ -97,6 +97,15 @@ describe('requestCredentialsAction and controlLiveSession', () => {
     });
   });
 
+  it('an HTML page answered 200 instead of the PVWA\'s empty body is UPSTREAM_ERROR: the action may not have reached the PVWA', async () => {
+    h.sim.setFault({ kind: 'html' }, { methods: ['POST'], times: 1 });
+    const { body } = await h.gql(CREDENTIALS, { accountId: '0_1', action: 'CHANGE' }, { token: TOKEN });
+    expect(body.errors!.map(({ message, extensions }) => ({ message, extensions }))).toEqual([
+      { message: 'The PVWA answered with a body that is not JSON.', extensions: { code: 'UPSTREAM_ERROR', upstreamStatus: 200 } },
+    ]);
+    expect(h.sim.requests).toHaveLength(1);
+  });
+
   it('a PSM session the caller may not terminate is FORBIDDEN with the PVWA\'s code, and ends nothing of the session', async () => {
     const refusal = fixture<{ ErrorCode: string; ErrorMessage: string }>('error-PASWS041E.real.json');
     const { body } = await h.gql(CONTROL, { sessionId: '29_139', action: 'TERMINATE' }, { token: TOKEN });
