@@ -267,8 +267,8 @@ export class PvwaClient implements PvwaPort {
 
   /**
    * One upstream call through the transport, and its answer parsed as JSON. A token the PVWA
-   * refused (401, or 403 to a call about more than one object) is reported here, once, before the
-   * error reaches the caller.
+   * refused (401; 403 to a call that is not about one Vault object) is reported here, once, before
+   * the error reaches the caller.
    */
   private async call(endpoint: PvwaEndpoint, caller: Caller, path: string, body?: string): Promise<{ body: unknown; bytes: number }> {
     let answer;
