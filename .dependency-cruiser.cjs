@@ -12,7 +12,7 @@ const FLOORS = [
   ['src/apollo.ts'],
   ['src/context.ts'],
   ['src/graph/', 'src/config.ts', 'src/memory.ts'],
-  ['src/events/', 'src/sessions/'],
+  ['src/events/', 'src/sessions/', 'src/accounts/'],
   ['src/telemetry/', 'src/errors.ts'],
   ['src/pvwa/', 'src/executor.ts', 'src/simulator/'],
 ];

@@ -21,7 +21,7 @@ FROM node:24-bookworm-slim
 # and a young generation of 2 x 8 MB, as `npm start` runs it (docs/PERFORMANCE.md, Memory).
 ENV NODE_ENV=production \
     PORT=4000 \
-    NODE_OPTIONS="--max-old-space-size=896 --max-semi-space-size=8"
+    NODE_OPTIONS="--max-old-space-size=960 --max-semi-space-size=8"
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

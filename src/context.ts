@@ -1,13 +1,16 @@
 import { GraphQLError } from 'graphql';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
+import type { AccountCache } from './accounts/cache.js';
 import { unauthenticated } from './errors.js';
 import type { SessionRefused } from './events/change-stream.js';
 import type { LiveHub } from './events/live-hub.js';
 import type { SnapshotStore } from './events/snapshot-store.js';
-import { directSource, snapshotSource, type SnapshotReadMark } from './events/sources.js';
+import { directSource, OUTSIDE_SNAPSHOTS, snapshotSource, type SnapshotReadMark } from './events/sources.js';
 import type { EventChange, EventSource, SortedEvent } from './events/types.js';
 import type { GraphContext } from './graph/context.js';
 import { createLoaders, type Loaders } from './graph/loaders.js';
+import type { VaultReads } from './graph/vault-loaders.js';
 import type { Warning } from './graph/warnings.js';
 import type { PvwaApi, PvwaPort } from './pvwa/client.js';
 import type { PvwaEvent } from './pvwa/types.js';
@@ -24,6 +27,12 @@ export interface ContextDeps {
   /** The per-session snapshots (reads when on, write-through and live events always). */
   store: SnapshotStore;
   snapshotReads: boolean;
+  /** The Vault accounts each session read (ACCOUNT_CACHE_TTL_MS). */
+  accounts: AccountCache;
+  /** Most account and live-session reads one request has in flight (PVWA_ACCOUNT_CONCURRENCY). */
+  vaultConcurrency: number;
+  /** The wall clock, epoch ms. */
+  now: () => number;
 }
 
 /** What a WebSocket operation has besides an HTTP one: the live-events hub and its socket. */
@@ -86,11 +95,23 @@ class RequestContext implements GraphContext {
   }
 
   get loaders(): Loaders {
-    return (this.lazyLoaders ??= createLoaders(this.eventSource(), this.warnings, this.record, this.logger));
+    return (this.lazyLoaders ??= createLoaders(this.eventSource(), this.vaultReads(), this.warnings, this.record, this.logger));
   }
 
   wroteEvent(event: PvwaEvent): void {
     if (this.token !== null) this.deps.store.writeThrough(this.key(), event);
+  }
+
+  forgetReads(): void {
+    this.lazyLoaders = undefined;
+  }
+
+  actedOnAccount(id: string): void {
+    if (this.token !== null) this.deps.accounts.drop(this.key(), id);
+  }
+
+  now(): number {
+    return this.deps.now();
   }
 
   subscribeToChanges(matches: (entry: SortedEvent) => boolean): AsyncIterableIterator<EventChange> {
@@ -108,6 +129,35 @@ class RequestContext implements GraphContext {
   /** The session's key, for a request known to have a token. */
   private key(): string {
     return this.sessionKey() as string;
+  }
+
+  /**
+   * Accounts from the session's own cache entries, else the PVWA; live sessions and the user from
+   * the PVWA. The request's reads share one limit, made on first use: its own, so one request's
+   * reads never wait behind another's. Each marks the request as reading outside the snapshots,
+   * so its answer is never served again as a rendered answer.
+   */
+  private vaultReads(): VaultReads {
+    let limit: LimitFunction | undefined;
+    const slot = <T>(read: () => Promise<T>) => (limit ??= pLimit(this.deps.vaultConcurrency))(read);
+    let marked = false;
+    const api = () => {
+      const pvwa = this.pvwa();
+      if (!marked) this.parts.snapshotReads?.push(OUTSIDE_SNAPSHOTS);
+      marked = true;
+      return pvwa;
+    };
+    return {
+      account: async (id) => {
+        const pvwa = api();
+        return this.deps.accounts.read(this.key(), id, () => slot(() => pvwa.getAccount(id)));
+      },
+      liveSession: async (id) => {
+        const pvwa = api();
+        return slot(() => pvwa.getLiveSession(id));
+      },
+      loggedOnUser: async () => api().getLoggedOnUser(),
+    };
   }
 
   private eventSource(): EventSource {

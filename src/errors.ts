@@ -98,7 +98,8 @@ export function codeOfPvwaError(error: PvwaError): ErrorCode {
 const GENERIC_MESSAGES: Partial<Record<ErrorCode, string>> = {
   UNAUTHENTICATED: 'The PVWA did not accept the session token.',
   FORBIDDEN: 'The PVWA refused this action for this session.',
-  NOT_FOUND: 'The PVWA does not know this security event.',
+  // Events, accounts and live sessions alike; an IIS 404 page also means a route this PVWA lacks.
+  NOT_FOUND: 'The PVWA does not know what was asked for.',
   BAD_USER_INPUT: 'The PVWA refused the request as invalid.',
 };
 

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import { AccountCache } from './accounts/cache.js';
 import { createApollo, createSchema, documentRules, operationLimits } from './apollo.js';
 import type { Config } from './config.js';
 import type { ContextDeps } from './context.js';
@@ -55,8 +56,9 @@ export interface GatewayOptions {
    */
   onSessionEnded?: SessionEndedListener;
   /**
-   * The gateway's wall clock (epoch ms; Date.now by default): the snapshot ages, and "today" for
-   * securityEventStats' byDay. Tests move it instead of waiting, or fix the day.
+   * The gateway's wall clock (epoch ms; Date.now by default): the snapshot ages, "today" for
+   * securityEventStats' byDay, the account cache and the actions' `requestedAt`. Tests move it
+   * instead of waiting, or fix the day.
    */
   now?: () => number;
 }
@@ -90,10 +92,14 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     { read: (kind, bytes) => metrics.eventRead(kind, bytes) },
   );
   metrics.trackSnapshots(() => store.stats);
+  const accounts = new AccountCache({ ttlMs: config.ACCOUNT_CACHE_TTL_MS, now });
+  metrics.trackAccountCache(() => accounts.stats);
 
   // A PVWA session that ended (logoff, or a token the PVWA refused) leaves nothing behind.
   const sessionEnded: SessionEndedListener = (token, reason) => {
-    store.dropSession(sessionKey(token));
+    const session = sessionKey(token);
+    store.dropSession(session);
+    accounts.dropSession(session);
     try {
       onSessionEnded?.(token, reason);
     } catch (error) {
@@ -141,7 +147,9 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
   const apollo = createApollo(config, logger, schema, { budget, eventBytes: (session) => store.eventBytes(session) });
   await Promise.all([apollo.start(), reachability.start()]);
 
-  const deps: ContextDeps = { pvwa, logger, logons, store, snapshotReads };
+  const deps: ContextDeps = {
+    pvwa, logger, logons, store, snapshotReads, accounts, vaultConcurrency: config.PVWA_ACCOUNT_CONCURRENCY, now: now ?? Date.now,
+  };
   const hub = new LiveHub(store, pvwa, telemetry, logger, {
     intervalMs: config.LIVE_POLL_INTERVAL_MS,
     maxFailedPolls: config.LIVE_MAX_FAILED_POLLS,

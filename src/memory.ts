@@ -1,5 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import type { Logger } from 'pino';
+import { ACCOUNT_CACHE_MAX_BYTES } from './accounts/cache.js';
 import type { Config } from './config.js';
 
 /**
@@ -20,7 +21,7 @@ export const BASELINE_HEAP_MIB = 40;
  * Memory held per byte of a list while it is read and mapped: got's chunks and the joined body,
  * its text, the parsed events (1.4 bytes per byte), the page. Measured over 4 lists of 15.8 MB:
  * 3.5 with --max-old-space-size=768, up to 5.3 without a heap limit (garbage collected later);
- * with npm start's flags (--max-old-space-size=896 --max-semi-space-size=8) now 1.9.
+ * with npm start's flags then (--max-old-space-size=896 --max-semi-space-size=8) 1.9.
  */
 export const LIST_FACTOR = 5;
 /** Of which in the V8 heap: the text and the parsed events. */
@@ -52,6 +53,8 @@ export const ANSWER_HEAP_FACTOR = 1.5;
 
 export interface MemoryBudget {
   baselineMiB: number;
+  /** The account cache: ACCOUNT_CACHE_MAX_BYTES of JSON, parsed (none when ACCOUNT_CACHE_TTL_MS=0). */
+  accountCacheMiB: number;
   /** PVWA_MAX_CONCURRENT_LISTS lists of PVWA_MAX_BODY_BYTES at once. */
   listsMiB: number;
   /** Every other socket of the pool receiving an answer of PVWA_MAX_EVENT_BYTES at once. */
@@ -65,10 +68,12 @@ export interface MemoryBudget {
   heapMiB: number;
 }
 
-type MemoryConfig = Pick<Config, 'PVWA_MAX_BODY_BYTES' | 'PVWA_MAX_CONCURRENT_LISTS' | 'PVWA_MAX_EVENT_BYTES' | 'PVWA_MAX_SOCKETS' | 'PVWA_SNAPSHOT_MAX_MB' | 'MAX_ANSWER_BYTES_IN_FLIGHT'>;
+type MemoryConfig = Pick<Config, 'PVWA_MAX_BODY_BYTES' | 'PVWA_MAX_CONCURRENT_LISTS' | 'PVWA_MAX_EVENT_BYTES' | 'PVWA_MAX_SOCKETS' | 'PVWA_SNAPSHOT_MAX_MB' | 'MAX_ANSWER_BYTES_IN_FLIGHT' | 'ACCOUNT_CACHE_TTL_MS'>;
 
 export function memoryBudget(config: MemoryConfig): MemoryBudget {
   const snapshotsMiB = Math.ceil(config.PVWA_SNAPSHOT_MAX_MB * SNAPSHOT_FACTOR);
+  // Parsed accounts cost what parsed events do per JSON byte (their keys are in the rounding).
+  const accountCacheMiB = config.ACCOUNT_CACHE_TTL_MS > 0 ? Math.ceil((ACCOUNT_CACHE_MAX_BYTES * SNAPSHOT_FACTOR) / MiB) : 0;
   const lists = Math.min(config.PVWA_MAX_CONCURRENT_LISTS, config.PVWA_MAX_SOCKETS);
   const listBytes = lists * config.PVWA_MAX_BODY_BYTES;
   // Lists and other answers share the pool's sockets.
@@ -82,8 +87,9 @@ export function memoryBudget(config: MemoryConfig): MemoryBudget {
     otherAnswersMiB,
     snapshotsMiB,
     answersMiB,
-    totalMiB: BASELINE_MIB + listsMiB + otherAnswersMiB + snapshotsMiB + answersMiB,
-    heapMiB: BASELINE_HEAP_MIB + Math.ceil((listBytes * LIST_HEAP_FACTOR + otherBytes * EVENT_HEAP_FACTOR + config.MAX_ANSWER_BYTES_IN_FLIGHT * ANSWER_HEAP_FACTOR) / MiB) + snapshotsMiB,
+    accountCacheMiB,
+    totalMiB: BASELINE_MIB + listsMiB + otherAnswersMiB + snapshotsMiB + answersMiB + accountCacheMiB,
+    heapMiB: BASELINE_HEAP_MIB + Math.ceil((listBytes * LIST_HEAP_FACTOR + otherBytes * EVENT_HEAP_FACTOR + config.MAX_ANSWER_BYTES_IN_FLIGHT * ANSWER_HEAP_FACTOR) / MiB) + snapshotsMiB + accountCacheMiB,
   };
 }
 

@@ -15,6 +15,13 @@ export interface SnapshotReadMark {
 }
 
 /**
+ * The mark of a read outside the snapshots (a Vault account, a live session, the logged-on user):
+ * the answer then depends on more than a snapshot, and is never kept as a rendered answer, which
+ * needs exactly one mark, of the whole-list snapshot (this one names no snapshot of the list).
+ */
+export const OUTSIDE_SNAPSHOTS: SnapshotReadMark = { accountId: '', version: -1 };
+
+/**
  * Reads from the session's snapshots (PVWA_SNAPSHOT_MAX_AGE_MS > 0): one snapshot per accountID
  * serves every other filter; each read still makes its one upstream GET, started after
  * `arrivedAt`. `reads` is told of each read made (the HTTP route's rendered-answer cache).

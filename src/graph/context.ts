@@ -24,12 +24,21 @@ export interface GraphContext {
   readonly logon: LogonApi;
   /** The request's DataLoaders, made on first use. */
   readonly loaders: Loaders;
+  /**
+   * Forgets what the loaders read: one subscription's context serves each of its results, and each
+   * result reads the Vault afresh (a live session terminated since the last one is gone).
+   */
+  forgetReads(): void;
   /** Warnings for the response's `extensions.warnings`. */
   warnings: Warning[];
   /** The key of the caller's PVWA session (the token's SHA-256); null without a token. */
   sessionKey(): string | null;
   /** A change this PVWA session made through the gateway (write-through to its snapshots). */
   wroteEvent(event: PvwaEvent): void;
+  /** The session asked the CPM to act on this account: its cached copy is dropped, the next read shows the CPM's state. */
+  actedOnAccount(id: string): void;
+  /** The gateway's wall clock, in epoch ms. */
+  now(): number;
   /** The session's live changes that `matches` keeps (subscriptions over WebSocket only). */
   subscribeToChanges(matches: (entry: SortedEvent) => boolean): AsyncIterableIterator<EventChange>;
 }

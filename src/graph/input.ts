@@ -1,7 +1,7 @@
 import { badUserInput } from '../errors.js';
 import { eventIdProblem } from '../pvwa/paths.js';
 import type { EventStatusChange } from '../pvwa/types.js';
-import type { CloseReason, EventStatus } from './generated/resolvers-types.js';
+import type { CloseReason, CredentialsAction, EventStatus } from './generated/resolvers-types.js';
 
 export const MAX_REASON_TEXT = 100;
 export const MAX_PAGE_SIZE = 500;
@@ -26,4 +26,12 @@ export function statusChange(status: EventStatus, closeReason: CloseReason | nul
     throw badUserInput(`\`reasonText\` must be at most ${MAX_REASON_TEXT} characters long.`, { argument: 'reasonText' });
   }
   return { status, closeReason, reasonText };
+}
+
+/** `changeEntireGroup` only with CHANGE (the PVWA's Verify and Reconcile take no body), checked before any upstream call. */
+export function checkChangeEntireGroup(action: CredentialsAction, changeEntireGroup: boolean | null | undefined): boolean {
+  if (changeEntireGroup && action !== 'CHANGE') {
+    throw badUserInput('`changeEntireGroup` is only accepted with `action: CHANGE`.', { argument: 'changeEntireGroup' });
+  }
+  return changeEntireGroup ?? false;
 }

@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import type { EventSource, SortedEvent } from '../events/types.js';
 import type { PvwaEvent, PvwaEventQuery } from '../pvwa/types.js';
 import type { RequestRecord } from '../telemetry/record.js';
+import { createVaultLoaders, type VaultLoaders, type VaultReads } from './vault-loaders.js';
 import type { Warning } from './warnings.js';
 
-export interface Loaders {
+export interface Loaders extends VaultLoaders {
   /** One upstream GET per distinct source key in a request; the checked events in page order. */
   events: DataLoader<PvwaEventQuery, SortedEvent[], string>;
   /** Events by id, all looked up over one unfiltered list. */
@@ -16,7 +17,7 @@ export interface Loaders {
  * The request's loaders. Made per request and dropped with it: they hold only what this
  * request's own reads returned, so nothing of theirs reaches another request.
  */
-export function createLoaders(source: EventSource, warnings: Warning[], record: RequestRecord, logger: Logger): Loaders {
+export function createLoaders(source: EventSource, vault: VaultReads, warnings: Warning[], record: RequestRecord, logger: Logger): Loaders {
   const reported = new Set<string>();
 
   async function load(query: PvwaEventQuery): Promise<SortedEvent[]> {
@@ -48,5 +49,5 @@ export function createLoaders(source: EventSource, warnings: Warning[], record: 
     return ids.map((id) => byId.get(id) ?? null);
   });
 
-  return { events, eventById };
+  return { events, eventById, ...createVaultLoaders(vault, { warnings, logger, record }) };
 }

@@ -35,6 +35,15 @@ export function toDate(value: unknown): Date | null {
   return ms === null ? null : new Date(ms);
 }
 
+/**
+ * A Vault time (an account's or a live session's: epoch seconds) as a Date; null when it is not a
+ * time, or 0 or less (the PVWA's "never", e.g. an account never verified).
+ */
+export function toVaultTime(value: unknown): Date | null {
+  const date = toDate(value);
+  return date !== null && date.getTime() > 0 ? date : null;
+}
+
 /** An event's status (the PVWA's `mStatus`), for an event checked by pvwa/validate.ts. */
 export function eventStatus(event: PvwaEvent): PvwaEventStatus {
   return pvwaStatus(event.mStatus)!;

@@ -51,8 +51,12 @@ export function completeResult(result: FormattedResult, context: Pick<GraphConte
   return result.errors?.some((error) => error.extensions?.code === ErrorCode.SHUTTING_DOWN) ? 503 : undefined;
 }
 
-/** A result executed outside Apollo (a subscription's event), finished as Apollo finishes one. */
-export function formatResult(result: ExecutionResult, context: Pick<GraphContext, 'logger' | 'record' | 'warnings'>): FormattedResult {
+/**
+ * A result executed outside Apollo (a subscription's event), finished as Apollo finishes one; the
+ * context's loaders forget what they read, for the subscription's next result.
+ */
+export function formatResult(result: ExecutionResult, context: Pick<GraphContext, 'logger' | 'record' | 'warnings'> & Partial<Pick<GraphContext, 'forgetReads'>>): FormattedResult {
+  context.forgetReads?.();
   const formatted: FormattedResult = { ...result, errors: undefined };
   delete formatted.errors;
   if (result.errors) {

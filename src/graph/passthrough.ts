@@ -16,20 +16,24 @@ export interface EventDetails {
   data: PvwaAdditionalData;
 }
 
+/** Where a passed-through value sits: a field of an event, or of a Vault account. */
+export type PassThroughPlace = { eventId: string; field: string } | { accountId: string; field: string };
+
 /**
  * A PVWA value for a pass-through field, bounded in depth; when it had to be cut, a warning naming
- * the event and the field (once per request) and a log line.
+ * the event (or account) and the field (once per request) and a log line.
  */
-export function passThrough<T>(value: T, where: { eventId: string; field: string }, sink: WarningSink): T {
+export function passThrough<T>(value: T, where: PassThroughPlace, sink: WarningSink): T {
   const bounded = boundDepth(value);
   if (!bounded.truncated) return bounded.value;
   const { warnings } = sink;
-  if (!warnings.some((w) => w.code === 'UPSTREAM_VALUE_TRUNCATED' && w.eventId === where.eventId && w.field === where.field)) {
-    sink.logger.warn({ requestId: sink.record.requestId, eventId: where.eventId, field: where.field }, `PVWA value nested deeper than ${MAX_JSON_DEPTH} levels: cut`);
+  const owner: { eventId?: string; accountId?: string } = 'eventId' in where ? { eventId: where.eventId } : { accountId: where.accountId };
+  if (!warnings.some((w) => w.code === 'UPSTREAM_VALUE_TRUNCATED' && w.eventId === owner.eventId && w.accountId === owner.accountId && w.field === where.field)) {
+    sink.logger.warn({ requestId: sink.record.requestId, ...owner, field: where.field }, `PVWA value nested deeper than ${MAX_JSON_DEPTH} levels: cut`);
     warnings.push({
       code: 'UPSTREAM_VALUE_TRUNCATED',
-      message: `A value of a security event from the PVWA was nested deeper than ${MAX_JSON_DEPTH} levels; \`${where.field}\` is cut at that depth.`,
-      eventId: where.eventId,
+      message: `A value of ${owner.eventId !== undefined ? 'a security event' : 'a Vault account'} from the PVWA was nested deeper than ${MAX_JSON_DEPTH} levels; \`${where.field}\` is cut at that depth.`,
+      ...owner,
       field: where.field,
     });
   }

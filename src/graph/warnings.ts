@@ -2,9 +2,13 @@ import type { Logger } from 'pino';
 
 /** Something the caller should know although the request succeeded (response `extensions.warnings`). */
 export interface Warning {
-  code: 'UPSTREAM_EVENT_SKIPPED' | 'UPSTREAM_VALUE_TRUNCATED';
+  code: 'UPSTREAM_EVENT_SKIPPED' | 'UPSTREAM_VALUE_TRUNCATED' | 'ACCOUNT_NOT_VISIBLE' | 'LIVE_SESSION_NOT_VISIBLE';
   message: string;
   eventId?: string;
+  /** The Vault account the PVWA refused the session (ACCOUNT_NOT_VISIBLE), or whose value was cut. */
+  accountId?: string;
+  /** The live session the PVWA refused the session (LIVE_SESSION_NOT_VISIBLE). */
+  sessionId?: string;
   /** The field a value was cut in (UPSTREAM_VALUE_TRUNCATED), e.g. `additionalData.raw`. */
   field?: string;
 }

@@ -4,13 +4,19 @@ import got, { type Got } from 'got';
 import type { Logger } from 'pino';
 import { PvwaChallenge, PvwaError, tokenRefusal, type TokenRefusal } from './errors.js';
 import { parseJson, UNAVAILABLE_CODES } from './failures.js';
-import { EVENTS_PATH, eventPath, LOGOFF_PATH, logonPath } from './paths.js';
+import {
+  ACCOUNTS_PATH, CREDENTIALS_ACTIONS, EVENTS_PATH, eventPath, LIVE_SESSION_ACTIONS, LIVE_SESSIONS_PATH, LOGGED_ON_USER_PATH, LOGOFF_PATH, logonPath, resourcePath,
+} from './paths.js';
 import {
   emptyCacheOptions, leanRequest, pvwaTlsOptions, PvwaTransport,
   type CallContext, type Caller, type LogonCaller, type PvwaCaller, type PvwaEndpoint,
 } from './transport.js';
-import type { EventStatusChange, LogonAnswer, LogonRequest, PvwaEvent, PvwaEventPatch, PvwaEventQuery, PvwaLogonBody } from './types.js';
+import type {
+  CredentialsAction, EventStatusChange, LiveSessionAction, LogonAnswer, LogonRequest, PvwaChangeBody, PvwaEvent, PvwaEventPatch, PvwaEventQuery,
+  PvwaLiveSession, PvwaLoggedOnUser, PvwaLogonBody,
+} from './types.js';
 import { eventProblem } from './validate.js';
+import { liveSessionFrom, loggedOnUserFrom, vaultAccountFrom, type VaultAccountRead } from './vault.js';
 
 export type { PvwaCall, PvwaCallObserver, PvwaCaller, PvwaEndpoint } from './transport.js';
 export { pvwaTlsOptions } from './transport.js';
@@ -55,6 +61,16 @@ export interface PvwaApi {
   updateEvent(id: string, change: EventStatusChange): Promise<PvwaEvent>;
   /** POST /API/Auth/Logoff: ends the session of the bound token. */
   logoff(): Promise<void>;
+  /** GET /API/Accounts/{id}: the Vault account, checked, and its size. */
+  getAccount(id: string): Promise<VaultAccountRead>;
+  /** GET /API/LiveSessions/{id}: the live PSM session; null when the PVWA lists none under that id. */
+  getLiveSession(id: string): Promise<PvwaLiveSession | null>;
+  /** GET /WebServices/PIMServices.svc/User: who the bound token belongs to. */
+  getLoggedOnUser(): Promise<PvwaLoggedOnUser>;
+  /** POST /API/Accounts/{id}/Change (with its body), /Verify or /Reconcile: the CPM is asked; never retried. */
+  requestCredentialsAction(id: string, action: CredentialsAction, changeEntireGroup: boolean): Promise<void>;
+  /** POST /API/LiveSessions/{id}/Terminate, /Suspend or /Resume: the PSM is asked; never retried. */
+  controlLiveSession(id: string, action: LiveSessionAction): Promise<void>;
 }
 
 /**
@@ -81,6 +97,15 @@ export function statusPatch(change: EventStatusChange): PvwaEventPatch {
   if (change.reasonText != null) patch.reasonText = change.reasonText;
   return patch;
 }
+
+/** The CPM and PSM actions: the PVWA answers them 200 with an empty body. */
+const ACTIONS: ReadonlySet<PvwaEndpoint> = new Set(['credentialsAction', 'liveSessionAction']);
+
+/**
+ * Calls about one Vault object. A 403 there refuses the object (no permission on the account's
+ * safe, not among the session's terminators), not the session: it ends nothing kept for it.
+ */
+const OBJECT_ENDPOINTS: ReadonlySet<PvwaEndpoint> = new Set(['getAccount', 'getLiveSession', 'credentialsAction', 'liveSessionAction']);
 
 /**
  * The PVWA client: what each call means (path, body, retry policy per endpoint) and the answers
@@ -129,11 +154,16 @@ export class PvwaClient implements PvwaPort {
         },
       },
     });
+    // A read asks again on what says the PVWA could not answer: it changes nothing.
+    const read = base.extend({
+      method: 'GET',
+      retry: { limit: options.getRetries, methods: ['GET'], statusCodes: [429, 502, 503, 504], errorCodes: [...UNAVAILABLE_CODES] },
+    });
     this.http = {
-      getEvents: base.extend({
-        method: 'GET',
-        retry: { limit: options.getRetries, methods: ['GET'], statusCodes: [429, 502, 503, 504], errorCodes: [...UNAVAILABLE_CODES] },
-      }),
+      getEvents: read,
+      getAccount: read,
+      getLiveSession: read,
+      getLoggedOnUser: read,
       updateEvent: base.extend({
         method: 'PATCH',
         headers: { 'content-type': 'application/json' },
@@ -146,6 +176,11 @@ export class PvwaClient implements PvwaPort {
       // one-time code; a repeated logoff is pointless.
       logon: base.extend({ method: 'POST', headers: { 'content-type': 'application/json' }, retry: { limit: 0 } }),
       logoff: base.extend({ method: 'POST', retry: { limit: 0 } }),
+      // Never retried, whatever happened: the PVWA may have acted on a call whose answer was lost
+      // (a reset, a timeout), and even a 503 is told as it is. A second Change rotates the
+      // password again; a second Terminate can reach another session.
+      credentialsAction: base.extend({ method: 'POST', headers: { 'content-type': 'application/json' }, retry: { limit: 0 } }),
+      liveSessionAction: base.extend({ method: 'POST', retry: { limit: 0 } }),
     };
   }
 
@@ -156,6 +191,20 @@ export class PvwaClient implements PvwaPort {
       updateEvent: (id, change) => this.updateEvent(caller, id, change),
       logoff: async () => {
         await this.call('logoff', caller, LOGOFF_PATH);
+      },
+      getAccount: async (id) => {
+        const { body, bytes } = await this.call('getAccount', caller, resourcePath(ACCOUNTS_PATH, id));
+        return vaultAccountFrom(body, bytes);
+      },
+      getLiveSession: async (id) => liveSessionFrom((await this.call('getLiveSession', caller, resourcePath(LIVE_SESSIONS_PATH, id))).body, id),
+      getLoggedOnUser: async () => loggedOnUserFrom((await this.call('getLoggedOnUser', caller, LOGGED_ON_USER_PATH)).body),
+      requestCredentialsAction: async (id, action, changeEntireGroup) => {
+        // Only Change has a body (Gen2's `ChangeEntireGroup`, a JSON boolean); Verify and Reconcile none.
+        const body: PvwaChangeBody | undefined = action === 'CHANGE' ? { ChangeEntireGroup: changeEntireGroup } : undefined;
+        await this.call('credentialsAction', caller, resourcePath(ACCOUNTS_PATH, id, CREDENTIALS_ACTIONS[action]), body && JSON.stringify(body));
+      },
+      controlLiveSession: async (id, action) => {
+        await this.call('liveSessionAction', caller, resourcePath(LIVE_SESSIONS_PATH, id, LIVE_SESSION_ACTIONS[action]));
       },
     };
   }
@@ -218,7 +267,8 @@ export class PvwaClient implements PvwaPort {
 
   /**
    * One upstream call through the transport, and its answer parsed as JSON. A token the PVWA
-   * refused (401 or 403) is reported here, once, before the error reaches the caller.
+   * refused (401; 403 to a call that is not about one Vault object) is reported here, once, before
+   * the error reaches the caller.
    */
   private async call(endpoint: PvwaEndpoint, caller: Caller, path: string, body?: string): Promise<{ body: unknown; bytes: number }> {
     let answer;
@@ -226,12 +276,15 @@ export class PvwaClient implements PvwaPort {
       answer = await this.transport.call(this.http[endpoint], endpoint, caller, path, body);
     } catch (error) {
       const refusal = caller.token !== undefined ? tokenRefusal(error) : null;
-      if (refusal !== null) this.options.onTokenRefused?.(caller.token as string, refusal);
+      if (refusal === 401 || (refusal === 403 && !OBJECT_ENDPOINTS.has(endpoint))) this.options.onTokenRefused?.(caller.token as string, refusal);
       throw error;
     }
     // The answer to a Logoff means nothing.
     if (endpoint === 'logoff') return { body: undefined, bytes: answer.rawBody.length };
     const parsed = parseJson(answer);
+    // An action's answer is empty; an HTML page instead (a portal in front of the PVWA) is not the
+    // PVWA's, and the action may not have reached it: that is the error below.
+    if (parsed === undefined && ACTIONS.has(endpoint) && answer.rawBody.length === 0) return { body: undefined, bytes: 0 };
     if (parsed === undefined) {
       throw new PvwaError('bad-response', 'The PVWA answered with a body that is not JSON.', { status: answer.statusCode });
     }

@@ -26,9 +26,31 @@ export function eventIdProblem(id: string): string | null {
  * trailing `/` the PVWA requires.
  */
 export function eventPath(id: string): string {
-  const path = EVENTS_PATH + id;
+  return resourcePath(EVENTS_PATH, id);
+}
+
+/**
+ * The path of the object `id` under `base` (one of the *_PATH constants), or of one of its
+ * actions, for an id that passed `eventIdProblem` (the same URL rules hold for every id). An id
+ * with a dot gets the trailing `/` the PVWA requires, after the action when there is one.
+ */
+export function resourcePath(base: string, id: string, action?: string): string {
+  const path = action === undefined ? base + id : `${base}${id}/${action}`;
   return id.includes('.') ? path + '/' : path;
 }
+
+export const ACCOUNTS_PATH = 'API/Accounts/';
+export const LIVE_SESSIONS_PATH = 'API/LiveSessions/';
+/**
+ * The Gen1 "logged on user details" (self-hosted, every authenticated user). Sent as psPAS sends
+ * it, without a trailing `/`: its dot is the WCF handler's `.svc`, not in a value.
+ */
+export const LOGGED_ON_USER_PATH = 'WebServices/PIMServices.svc/User';
+
+/** The PVWA's name of each CPM operation (the graph's CredentialsAction), in its path. */
+export const CREDENTIALS_ACTIONS = { CHANGE: 'Change', VERIFY: 'Verify', RECONCILE: 'Reconcile' } as const;
+/** The PVWA's name of each PSM action (the graph's LiveSessionAction), in its path. */
+export const LIVE_SESSION_ACTIONS = { TERMINATE: 'Terminate', SUSPEND: 'Suspend', RESUME: 'Resume' } as const;
 
 /** The PVWA's name of each logon method (the graph's LogonMethod), in its Logon path. */
 export const LOGON_METHODS = { CYBERARK: 'CyberArk', LDAP: 'LDAP', RADIUS: 'RADIUS', WINDOWS: 'Windows' } as const;

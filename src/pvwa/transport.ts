@@ -13,10 +13,15 @@ import { pvwaErrorFrom, redirectFailure, shuttingDown, type UpstreamAnswer } fro
  * bodies, retry policy per endpoint) is the client's (client.ts).
  */
 
-export type PvwaEndpoint = 'getEvents' | 'updateEvent' | 'logon' | 'logoff';
+export type PvwaEndpoint =
+  | 'getEvents' | 'updateEvent' | 'logon' | 'logoff'
+  | 'getAccount' | 'getLiveSession' | 'getLoggedOnUser' | 'credentialsAction' | 'liveSessionAction';
 
 /** Every endpoint, for metrics that start each label at zero. */
-export const PVWA_ENDPOINTS: readonly PvwaEndpoint[] = ['getEvents', 'updateEvent', 'logon', 'logoff'];
+export const PVWA_ENDPOINTS: readonly PvwaEndpoint[] = [
+  'getEvents', 'updateEvent', 'logon', 'logoff',
+  'getAccount', 'getLiveSession', 'getLoggedOnUser', 'credentialsAction', 'liveSessionAction',
+];
 
 /** Who a call is made for: every PVWA call carries the caller's own token. */
 export interface PvwaCaller {
@@ -306,8 +311,9 @@ export class PvwaTransport {
         stream.once('retry', (_retryCount: number, _error: RequestError, createRetryStream: () => GotStream) => {
           if (!settled) attempt(createRetryStream());
         });
-        // A stream without a body waits for one to be written, unless its method cannot have one.
-        if (body === undefined && endpoint !== 'getEvents') stream.end();
+        // A stream without a body waits for one to be written, unless its method cannot have one
+        // (got ends a GET itself).
+        if (body === undefined && http.defaults.options.method !== 'GET') stream.end();
       };
       const headers = caller.token !== undefined ? { authorization: caller.token, 'x-request-id': caller.requestId } : { cookie: caller.cookie, 'x-request-id': caller.requestId };
       // Not got's `.stream()`: it spreads the options into a new object with `isStream` added,

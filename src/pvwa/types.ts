@@ -127,3 +127,95 @@ export interface PvwaErrorBody {
   ErrorMessage?: string;
   Details?: unknown;
 }
+
+/**
+ * The Vault objects a console responds with (see docs/pvwa-respond-api.md): an account, a live
+ * PSM session, the logged-on user. Their times are epoch SECONDS, unlike PTA's milliseconds.
+ */
+
+/** `secretManagement` of an account: the CPM's state of its credentials. */
+export interface PvwaSecretManagement {
+  automaticManagementEnabled?: boolean;
+  /** Only when automatic management is off. */
+  manualManagementReason?: string;
+  /** Seen: "success", "inProcess"; "failure". */
+  status?: string;
+  lastModifiedTime?: number;
+  lastReconciledTime?: number;
+  lastVerifiedTime?: number;
+}
+
+/** GET /API/Accounts/{id} (10.4+). Optional members are omitted, not null. */
+export interface PvwaVaultAccount {
+  /** Checked by pvwa/vault.ts before the account enters the graph. */
+  id: string | number;
+  name?: string;
+  address?: string;
+  userName?: string;
+  platformId?: string;
+  safeName?: string;
+  /** "password" or "key". */
+  secretType?: string;
+  /** Free keys, per platform. */
+  platformAccountProperties?: Record<string, unknown>;
+  secretManagement?: PvwaSecretManagement;
+  createdTime?: number;
+  categoryModificationTime?: number;
+}
+
+/** One live PSM session (GET /API/LiveSessions/{id}, 10.6+); PascalCase, as the PVWA sends it. */
+export interface PvwaLiveSession {
+  /** A Vault file id such as `29_138`; one of SessionID and SessionGuid is checked by pvwa/vault.ts. */
+  SessionID?: string;
+  SessionGuid?: string;
+  IsLive?: boolean;
+  /** Whether the caller may act on it: per caller, for the console's buttons. */
+  CanTerminate?: boolean;
+  CanSuspend?: boolean;
+  CanMonitor?: boolean;
+  /** The Vault user who opened it. */
+  User?: string;
+  AccountUsername?: string;
+  AccountAddress?: string;
+  AccountPlatformID?: string;
+  RemoteMachine?: string;
+  FromIP?: string;
+  Protocol?: string;
+  Client?: string;
+  SafeName?: string;
+  ConnectionComponentID?: string;
+  Start?: number;
+  End?: number;
+}
+
+/** The documented answer of GET /API/LiveSessions/{id}: the one session, in a list. */
+export interface PvwaLiveSessionList {
+  LiveSessions: PvwaLiveSession[];
+  Total?: number;
+}
+
+/** GET /WebServices/PIMServices.svc/User: the user the token belongs to. */
+export interface PvwaLoggedOnUser {
+  /** Checked by pvwa/vault.ts. */
+  UserName: string;
+  FirstName?: string;
+  LastName?: string;
+  Email?: string;
+  Source?: string;
+  UserTypeName?: string;
+  Expired?: boolean;
+  Disabled?: boolean;
+  Suspended?: boolean;
+  AgentUser?: boolean;
+}
+
+/** A CPM operation on an account's credentials, in the gateway's terms (the graph's enum). */
+export type CredentialsAction = 'CHANGE' | 'VERIFY' | 'RECONCILE';
+
+/** A PSM action on a live session, in the gateway's terms (the graph's enum). */
+export type LiveSessionAction = 'TERMINATE' | 'SUSPEND' | 'RESUME';
+
+/** Body of POST /API/Accounts/{id}/Change (Gen2; not the Gen1 `ChangeCredsForGroup`). */
+export interface PvwaChangeBody {
+  ChangeEntireGroup: boolean;
+}

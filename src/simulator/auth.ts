@@ -28,7 +28,7 @@ const BALANCER_COOKIE = 'BIGipServerPVWA';
 
 /** What authentication does to the simulator's sessions: a token opens one, Logoff ends it. */
 export interface SessionBook {
-  open(token: string): void;
+  open(token: string, username: string): void;
   has(token: string): boolean;
   end(token: string): void;
 }
@@ -78,7 +78,7 @@ export class SimulatedAuth {
         pending.codes.shift();
         if (pending.codes.length > 0) return this.challenge(res, sessionId, pending.balancer, 'Enter the next one-time code.');
         this.challenges.delete(sessionId);
-        return this.issueToken(res);
+        return this.issueToken(res, username);
       }
       if (credentials.password !== user.password) return refuse();
       const id = randomBytes(12).toString('hex');
@@ -87,7 +87,7 @@ export class SimulatedAuth {
       return this.challenge(res, id, balancer, 'Enter the one-time code from your authenticator app.');
     }
     if (credentials.password !== user.password) return refuse();
-    this.issueToken(res);
+    this.issueToken(res, username);
   }
 
   /** POST /API/Auth/Logoff: ends the token's session (the demo token survives it). */
@@ -109,10 +109,10 @@ export class SimulatedAuth {
     res.end(text);
   }
 
-  private issueToken(res: ServerResponse): void {
+  private issueToken(res: ServerResponse, username: string): void {
     // Opaque like a self-hosted PVWA's token: base64 of "GUID;hex;hex;".
     const token = Buffer.from(`${crypto.randomUUID()};${randomBytes(32).toString('hex')};${randomBytes(16).toString('hex')};`).toString('base64');
-    this.sessions.open(token);
+    this.sessions.open(token, username);
     // The answer is a bare JSON string.
     send(res, 200, token);
   }

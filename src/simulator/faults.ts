@@ -37,25 +37,27 @@ export interface FaultOptions {
   times?: number;
   /** Only requests of these methods get it (GET, PATCH, POST). */
   methods?: string[];
+  /** Only requests whose path (as received) matches get it. */
+  path?: RegExp;
 }
 
 export class Faults {
-  private current: { fault: Fault; remaining: number; methods?: string[] } | null = null;
+  private current: { fault: Fault; remaining: number; methods?: string[]; path?: RegExp } | null = null;
   /** Huge answers waiting for the rest of their group (`together`). */
   private readonly hugeWaiting: Array<() => void> = [];
 
   set(fault: Fault, options: FaultOptions = {}): void {
-    this.current = { fault, remaining: options.times ?? Infinity, methods: options.methods };
+    this.current = { fault, remaining: options.times ?? Infinity, methods: options.methods, path: options.path };
   }
 
   clear(): void {
     this.current = null;
   }
 
-  /** The fault a request of `method` gets, counted; null when none. */
-  take(method: string): Fault | null {
+  /** The fault a request of `method` to `path` gets, counted; null when none. */
+  take(method: string, path: string): Fault | null {
     const current = this.current;
-    if (!current || (current.methods && !current.methods.includes(method))) return null;
+    if (!current || (current.methods && !current.methods.includes(method)) || (current.path && !current.path.test(path))) return null;
     if (--current.remaining <= 0) this.current = null;
     return current.fault;
   }

@@ -7,11 +7,12 @@ import { applyPatch, filterEvents, parsePatch } from './events.js';
 import { Faults, type Fault, type FaultOptions } from './faults.js';
 import { Recorder, type RecordedRequest } from './recorder.js';
 import { ERROR_401, IIS_400, IIS_404, send, sendText, type Json } from './respond.js';
+import { SimulatedVault } from './vault.js';
 
 /**
  * The embedded PVWA: a real HTTP server speaking the PTA part of the PVWA REST API as a real PVWA
  * does (see docs/pvwa-pta-api.md): GET and PATCH events, Logon, Logoff, the URL rules,
- * JSON errors, case-insensitive paths. It is the default upstream of `npm start`, the upstream of
+ * JSON errors, case-insensitive paths; and the Vault side a console responds with (vault.ts). It is the default upstream of `npm start`, the upstream of
  * the integration tests and of the benchmark. Tests can give tokens their own events, inject
  * faults (faults.ts) and read the requests it received (recorder.ts).
  */
@@ -80,6 +81,8 @@ export class Simulator {
   private readonly faults = new Faults();
   private readonly auth: SimulatedAuth;
   private readonly routes: Route[];
+  /** Accounts, live PSM sessions, the logged-on user and their actions; tests set and read them here. */
+  readonly vault: SimulatedVault;
   /** Fast mode: prepared answer bodies, by token, method, path and PATCH body. */
   private readonly prepared = new Map<string, Buffer>();
   private port = 0;
@@ -91,8 +94,12 @@ export class Simulator {
     this.demoEvents = createDemoEvents(options.eventCount, options.seed);
     this.datasets.set(DEMO_TOKEN, this.demoEvents);
     this.recorder = new Recorder(options.record !== false);
+    this.vault = new SimulatedVault(this.demoEvents);
     this.auth = new SimulatedAuth({
-      open: (token) => this.datasets.set(token, this.demoEvents),
+      open: (token, username) => {
+        this.datasets.set(token, this.demoEvents);
+        this.vault.signedOn(token, username);
+      },
       has: (token) => this.datasets.has(token),
       end: (token) => this.datasets.delete(token),
     });
@@ -101,6 +108,11 @@ export class Simulator {
       { method: 'POST', pattern: /^\/api\/auth\/logoff\/?$/, session: false, handle: ({ req, res }) => this.auth.logoff(req, res) },
       { method: 'GET', pattern: /^\/api\/pta\/api\/events\/?$/, session: true, handle: (request) => this.list(request) },
       { method: 'PATCH', pattern: /^\/api\/pta\/api\/events\/[^/]+\/?$/, session: true, handle: (request) => this.update(request) },
+      { method: 'GET', pattern: /^\/api\/accounts\/[^/]+\/?$/, session: true, handle: (request) => this.vault.account(request) },
+      { method: 'POST', pattern: /^\/api\/accounts\/[^/]+\/(change|verify|reconcile)\/?$/, session: true, handle: (request) => this.vault.accountAction(request) },
+      { method: 'GET', pattern: /^\/api\/livesessions\/[^/]+\/?$/, session: true, handle: (request) => this.vault.liveSession(request) },
+      { method: 'POST', pattern: /^\/api\/livesessions\/[^/]+\/(terminate|suspend|resume)\/?$/, session: true, handle: (request) => this.vault.liveSessionAction(request) },
+      { method: 'GET', pattern: /^\/webservices\/pimservices\.svc\/user\/?$/, session: true, handle: (request) => this.vault.loggedOnUser(request) },
     ];
     this.server = this.createServer();
   }
@@ -277,7 +289,7 @@ export class Simulator {
     const method = req.method ?? 'GET';
     this.recorder.arrived({ method, path, query, headers: req.headers, body, at: Date.now() }, res);
 
-    const fault = this.faults.take(method);
+    const fault = this.faults.take(method, path);
     if (fault) {
       // unref: a slow answer still pending must not keep a test process alive after close().
       if (fault.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
@@ -285,9 +297,10 @@ export class Simulator {
       if (res.destroyed) return;
     }
 
-    // The URL rules of the PVWA: no spaces, + & % in the path; a path with a dot ends with "/".
+    // The URL rules of the PVWA: no spaces, + & % in the path; a path with a dot ends with "/"
+    // (but for a WCF service's `.svc`, its handler, not a value).
     if (/[ +&%]/.test(path)) return sendText(res, 400, IIS_400, 'text/html');
-    if (path.includes('.') && !path.endsWith('/')) return sendText(res, 404, IIS_404, 'text/html');
+    if (path.replace(/\.svc\//i, '/').includes('.') && !path.endsWith('/')) return sendText(res, 404, IIS_404, 'text/html');
 
     const lower = path.toLowerCase();
     if (!lower.startsWith(this.basePath + '/')) return sendText(res, 404, IIS_404, 'text/html');

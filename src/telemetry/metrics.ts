@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PvwaCall } from '../pvwa/client.js';
+import { CREDENTIALS_ACTIONS, LIVE_SESSION_ACTIONS } from '../pvwa/paths.js';
 import { PVWA_ENDPOINTS } from '../pvwa/transport.js';
 
 /** How an event list read was served: the whole list, or only what changed since the session's snapshot. */
@@ -83,6 +84,7 @@ export class Metrics {
       this.eventReads.inc({ kind }, 0);
       this.eventReadBytes.inc({ kind }, 0);
     }
+    for (const action of [...Object.keys(CREDENTIALS_ACTIONS), ...Object.keys(LIVE_SESSION_ACTIONS)]) this.actions.inc({ action, outcome: 'OK' }, 0);
   }
 
   private readonly bulkItemCounter = new Counter({
@@ -95,6 +97,24 @@ export class Metrics {
   /** The items of one bulk mutation, by outcome (error codes: a small fixed set). */
   bulkItems(counts: Record<string, number>): void {
     for (const [outcome, count] of Object.entries(counts)) this.bulkItemCounter.inc({ outcome }, count);
+  }
+
+  private readonly actions = new Counter({
+    name: 'pta_gateway_pvwa_actions_total',
+    help: 'CPM and PSM actions sent to the PVWA (requestCredentialsAction, controlLiveSession), by action and outcome (OK or the error code).',
+    labelNames: ['action', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** A CPM or PSM action (a fixed set) and its outcome (OK or an error code: a small fixed set). */
+  pvwaAction(action: string, outcome: string): void {
+    this.actions.inc({ action, outcome });
+  }
+
+  /** Gauges of the account cache, read when scraped. */
+  trackAccountCache(stats: () => { entries: number; bytes: number }): void {
+    new Gauge({ name: 'pta_gateway_account_cache_entries', help: 'Vault accounts kept in the per-session account cache.', registers: [this.registry], collect() { this.set(stats().entries); } });
+    new Gauge({ name: 'pta_gateway_account_cache_bytes', help: 'Their size, in JSON bytes received.', registers: [this.registry], collect() { this.set(stats().bytes); } });
   }
 
   readonly livePushed = new Counter({

@@ -17,6 +17,19 @@ export function requestIdFrom(header: string | undefined): string {
   return header !== undefined && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
+/** A CPM or PSM action a request sent to the PVWA, and how it ended: its own log line and metric. */
+export interface PvwaActionDone {
+  /** CHANGE, VERIFY, RECONCILE, TERMINATE, SUSPEND or RESUME. */
+  action: string;
+  /** The target: an account, or a live session. */
+  accountId?: string;
+  sessionId?: string;
+  /** OK, or the error code the client got. */
+  outcome: string;
+  upstreamStatus?: number;
+  pvwaErrorCode?: string;
+}
+
 /** What decides the log line's `read` when a request read more than once: a full read shows. */
 const READ_RANK: Record<ReadKind, number> = { delta: 0, full: 1 };
 
@@ -68,6 +81,11 @@ export class RequestRecord implements PvwaCallObserver {
   /** An event list read the request made, and how it was served. */
   eventsRead(kind: ReadKind): void {
     if (this.read === null || READ_RANK[kind] > READ_RANK[this.read]) this.read = kind;
+  }
+
+  /** A CPM or PSM action sent to the PVWA, logged and counted as it ends. */
+  actionDone(done: PvwaActionDone): void {
+    this.telemetry.actionDone(done, this.requestId);
   }
 
   /** A bulk mutation's items, counted by outcome (OK or the item's error code). */
@@ -122,6 +140,12 @@ export class Telemetry {
   upstreamCall(call: PvwaCall, requestId: string): void {
     this.metrics.pvwaCall(call);
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ requestId, ...call, durationMs: Math.round(call.durationMs * 100) / 100 }, 'pvwa call');
+  }
+
+  /** An action on a Vault object: one `info` line (never the token: the call's caller is not in it) and the metric. */
+  actionDone(done: PvwaActionDone, requestId: string): void {
+    this.metrics.pvwaAction(done.action, done.outcome);
+    this.logger.info({ requestId, ...done }, 'pvwa action');
   }
 
   requestEnded(record: RequestRecord, status: number, durationMs: number): void {

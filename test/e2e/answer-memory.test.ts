@@ -7,10 +7,10 @@ import { startSimulator, type Simulator } from '../../src/simulator/server.js';
 import { eventsFor } from '../support/events.js';
 
 /**
- * The built gateway with `npm start`'s heap flags (896 MiB of old space), under 200 concurrent
+ * The built gateway with `npm start`'s heap flags (960 MiB of old space), under 200 concurrent
  * requests whose answers are 4 MB each (800 MB together) from clients that do not read: it builds
  * only what the answer budget holds at once (MAX_ANSWER_BYTES_IN_FLIGHT), the others wait their
- * turn, and it stays up, far under the 1280 MiB the Kubernetes manifest allows. (Building all of
+ * turn, and it stays up, far under the 1344 MiB the Kubernetes manifest allows. (Building all of
  * them at once ran the heap out of memory.)
  */
 const MAIN = new URL('../../dist/main.js', import.meta.url).pathname;

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { AccountCache } from '../../src/accounts/cache.js';
 import { createApollo, createSchema } from '../../src/apollo.js';
 import { AnswerBudget } from '../../src/graph/answer-budget.js';
 import { SnapshotStore } from '../../src/events/snapshot-store.js';
@@ -138,7 +139,7 @@ describe('any 500 the gateway answers', () => {
     const store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10_000, maxBytes: 1024 * 1024 });
     const guard = new LogonGuard({ maxFailuresPerUser: 5, maxFailuresPerAddress: 20, windowMs: 60_000, maxWrongCodes: 3, challengeTtlMs: 60_000, maxTracked: 100 });
     const logons = createLogonService({ secret: undefined, maxAgeMs: 60_000, secureCookie: true, pvwa, sessionEnded: () => {}, guard }, logger);
-    const deps = { pvwa, logger, logons, store, snapshotReads: false };
+    const deps = { pvwa, logger, logons, store, snapshotReads: false, accounts: new AccountCache({ ttlMs: 0 }), vaultConcurrency: 1, now: Date.now };
     const route = graphqlRoute({ apollo, deps, telemetry: new Telemetry(logger, new Metrics(10)), maxRequestBytes: 65536, writeTimeoutMs: 30_000 });
     server = createServer((req, res) => void route(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

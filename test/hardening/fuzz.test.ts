@@ -26,6 +26,12 @@ const OPS = [
   'query($id: ID!) { securityEvent(id: $id) { id } }',
   'query($first: Int, $after: String, $filter: SecurityEventFilter) { securityEvents(first: $first, after: $after, filter: $filter) { totalCount } }',
 ];
+/** The respond operations that take an id (schema/respond.graphql). */
+const ID_OPS = [
+  'query($id: ID!) { vaultAccount(id: $id) { id } }',
+  'mutation($id: ID!) { requestCredentialsAction(accountId: $id, action: CHANGE) { accountId } }',
+  'mutation($id: ID!) { controlLiveSession(sessionId: $id, action: TERMINATE) { sessionId } }',
+];
 const json = (query: unknown, variables?: unknown) => JSON.stringify({ query, variables });
 
 const GENERATORS: Array<() => Case> = [
@@ -44,7 +50,7 @@ const GENERATORS: Array<() => Case> = [
   () => {
     const c = pick(FORBIDDEN);
     const id = pick([`5f14${c}95ce`, `${c}`, `a${c}`.repeat(1 + int(3)), '.', '..', '']);
-    return { kind: 'forbidden id', body: json(pick(OPS.slice(0, 2)), { id, status: 'CLOSED' }) };
+    return { kind: 'forbidden id', body: json(pick([...OPS.slice(0, 2), ...ID_OPS]), { id, status: 'CLOSED' }) };
   },
   () => ({ kind: 'forbidden accountId', body: json(OPS[2], { filter: { accountId: `27_3${pick(FORBIDDEN)}` } }) }),
   () => ({ kind: 'wrong variable types', body: json(pick(OPS.slice(0, 2)), pick([{ id: 5.5, status: 'OPEN' }, { id: { a: 1 }, status: 'OPEN' }, { id: null, status: 'OPEN' }, { id: true }, {}])) }),

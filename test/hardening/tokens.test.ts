@@ -16,11 +16,18 @@ describe('tokens never reach the logs', () => {
     const id = String(h.sim.eventsOf()[0].id);
     const list = '{ securityEvents { totalCount } }';
     const close = `mutation { updateEventStatus(id: "${id}", status: CLOSED) { id } }`;
+    // Responding: the Vault reads (accounts, live sessions, the user) and an action, logged at info.
+    const respond = '{ me { userName } securityEvents { nodes { audits { vaultAccount { id } } additionalData { liveSessions { id } } } } }';
+    const rotate = `mutation { requestCredentialsAction(accountId: "${String(h.sim.vault.accountsOf('demo-token')[0].id)}", action: VERIFY) { accountId } }`;
+    h.sim.vault.forbidAccount(sessionToken, String(h.sim.vault.accountsOf('demo-token')[1].id));
 
     await h.gql(list, {}, { token: sessionToken });
     await h.gql(close, {}, { token: `Bearer ${sessionToken}` });
     await h.gql(list, {}, { token: 'tenant-secret-7f3a9c' });
     await h.gql(list, {}, { token: 'expired-token-0b1e44' });
+    await h.gql(respond, {}, { token: sessionToken });
+    await h.gql(rotate, {}, { token: sessionToken });
+    await h.gql(rotate, {}, { token: 'expired-token-0b1e44' });
     h.sim.setFault({ kind: 'status', status: 500, body: JSON.stringify({ ErrorCode: 'X1', ErrorMessage: 'bad token echoed-token-c0ffee' }) });
     const echoed = await h.gql(close, {}, { token: 'echoed-token-c0ffee' });
     // A message with the caller's token in it is not patched: the gateway's own message replaces it.
@@ -29,6 +36,7 @@ describe('tokens never reach the logs', () => {
       h.sim.setFault(fault);
       await h.gql(list, {}, { token: sessionToken });
       await h.gql(close, {}, { token: sessionToken });
+      await h.gql(rotate, {}, { token: sessionToken });
     }
     h.sim.clearFault();
 
@@ -36,6 +44,8 @@ describe('tokens never reach the logs', () => {
     // The run was logged, verbosely: one line per upstream call at least.
     expect(h.logs.filter((line) => line.msg === 'pvwa call').length).toBeGreaterThanOrEqual(10);
     expect(text).toContain('PVWA event left out');
+    expect(h.logs.filter((line) => line.msg === 'pvwa action').map((line) => line.outcome)).toEqual(['OK', 'UNAUTHENTICATED', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UPSTREAM_ERROR', 'UPSTREAM_UNAVAILABLE']);
+    expect(text).toContain('the PVWA refused this session a Vault object');
     for (const token of tokens) expect(text).not.toContain(token);
   });
 });

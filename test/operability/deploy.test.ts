@@ -89,7 +89,7 @@ describe('deployment files match the code', () => {
   it('npm start, the image and the manifest give node the same V8 heap flags', () => {
     const container = byKind('Deployment').spec.template.spec.containers[0];
     const manifestFlags = (container.env as Doc[]).find((e) => e.name === 'NODE_OPTIONS')!.value as string;
-    expect(manifestFlags).toBe('--max-old-space-size=896 --max-semi-space-size=8');
+    expect(manifestFlags).toBe('--max-old-space-size=960 --max-semi-space-size=8');
     expect(pkg.scripts.start).toBe(`node ${manifestFlags} dist/main.js`);
     expect(dockerfile).toContain(`NODE_OPTIONS="${manifestFlags}"`);
   });

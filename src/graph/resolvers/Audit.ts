@@ -1,3 +1,4 @@
+import { eventIdProblem } from '../../pvwa/paths.js';
 import type { PvwaAccount, PvwaAddress } from '../../pvwa/types.js';
 import type { AuditResolvers } from '../generated/resolvers-types.js';
 import { id, obj, str, toDate } from '../map.js';
@@ -14,4 +15,9 @@ export const Audit: AuditResolvers = {
   account: (audit) => obj<PvwaAccount>(audit.account),
   source: (audit) => obj<PvwaAddress>(audit.source),
   target: (audit) => obj<PvwaAddress>(audit.target),
+  // An accountId the PVWA's URL rules cannot carry names no account that can be read.
+  vaultAccount: (audit, _args, context) => {
+    const accountId = id(audit.accountId);
+    return accountId === null || eventIdProblem(accountId) !== null ? null : context.loaders.accounts.load(accountId);
+  },
 };

@@ -7,10 +7,14 @@ import { PageInfo, SecurityEventConnection } from './Connection.js';
 import { EventAdditionalData } from './EventAdditionalData.js';
 import { LogonResult, mutationResolvers } from './Mutation.js';
 import { NetworkAddress, ResolvedAddress } from './NetworkAddress.js';
+import { LiveSession } from './LiveSession.js';
 import { Query } from './Query.js';
+import { respondMutation, respondQuery } from './respond.js';
 import { SecurityEvent } from './SecurityEvent.js';
 import { securityEventStats, SecurityEventStats } from './SecurityEventStats.js';
 import { SecurityEventChange, Subscription } from './Subscription.js';
+import { SecretManagement, VaultAccount } from './VaultAccount.js';
+import { VaultUser } from './VaultUser.js';
 
 /**
  * The resolvers; the bulk mutation's bounds come from the configuration, and `now` (epoch ms,
@@ -20,8 +24,8 @@ export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: 
   return {
     DateTime: DateTimeResolver,
     JSONObject: JSONObjectResolver,
-    Query: { ...Query, securityEventStats: securityEventStats(options.now ?? Date.now) },
-    Mutation: mutationResolvers({ maxIds: options.bulkMaxIds, limits: new SessionLimits(options.bulkConcurrency) }),
+    Query: { ...Query, securityEventStats: securityEventStats(options.now ?? Date.now), ...respondQuery },
+    Mutation: { ...mutationResolvers({ maxIds: options.bulkMaxIds, limits: new SessionLimits(options.bulkConcurrency) }), ...respondMutation },
     Subscription,
     SecurityEventChange,
     LogonResult,
@@ -34,5 +38,9 @@ export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: 
     SecurityEventConnection,
     PageInfo,
     SecurityEventStats,
+    VaultAccount,
+    SecretManagement,
+    LiveSession,
+    VaultUser,
   };
 }
