@@ -28,6 +28,8 @@ export const ErrorCode = {
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
   /** The gateway is shutting down and stopped the request's PVWA call (HTTP 503): retry it. */
   SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** The PVWA is too old for what was asked (risk events need PVWA 13.2 or later). */
+  UNSUPPORTED_BY_PVWA: 'UNSUPPORTED_BY_PVWA',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -58,6 +60,7 @@ export function codeOfPvwaError(error: PvwaError): ErrorCode {
     case 'bad-response': case 'redirect': return ErrorCode.UPSTREAM_ERROR;
     case 'refused': return ErrorCode.UNAUTHENTICATED;
     case 'shutdown': return ErrorCode.SHUTTING_DOWN;
+    case 'unsupported': return ErrorCode.UNSUPPORTED_BY_PVWA;
     case 'status':
       switch (error.details.status) {
         case 400: return ErrorCode.BAD_USER_INPUT;
@@ -73,7 +76,7 @@ export function codeOfPvwaError(error: PvwaError): ErrorCode {
 const GENERIC_MESSAGES: Partial<Record<ErrorCode, string>> = {
   UNAUTHENTICATED: 'The PVWA did not accept the session token.',
   FORBIDDEN: 'The PVWA refused this action for this session.',
-  NOT_FOUND: 'The PVWA does not know this security event.',
+  NOT_FOUND: 'The PVWA does not know this event.',
   BAD_USER_INPUT: 'The PVWA refused the request as invalid.',
 };
 

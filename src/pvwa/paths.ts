@@ -26,7 +26,23 @@ export function eventIdProblem(id: string): string | null {
  * trailing `/` the PVWA requires.
  */
 export function eventPath(id: string): string {
-  const path = EVENTS_PATH + id;
+  return itemPath(EVENTS_PATH, id);
+}
+
+/**
+ * The risk events API (PVWA 13.2+). The list and the summary are written with a trailing `/`,
+ * one risk event without (the docs and psPAS); `RisksEvents` with both s's, for the PATCH too.
+ */
+export const RISK_EVENTS_PATH = 'API/pta/API/Risks/RisksEvents/';
+export const RISK_SUMMARY_PATH = 'API/pta/API/Risks/Summary/';
+
+/** The path of one risk event, for an id that passed `eventIdProblem` (the same URL rules as `eventPath`). */
+export function riskEventPath(id: string): string {
+  return itemPath(RISK_EVENTS_PATH, id);
+}
+
+function itemPath(collection: string, id: string): string {
+  const path = collection + id;
   return id.includes('.') ? path + '/' : path;
 }
 

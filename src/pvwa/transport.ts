@@ -13,10 +13,13 @@ import { pvwaErrorFrom, redirectFailure, shuttingDown, type UpstreamAnswer } fro
  * bodies, retry policy per endpoint) is the client's (client.ts).
  */
 
-export type PvwaEndpoint = 'getEvents' | 'updateEvent' | 'logon' | 'logoff';
+export type PvwaEndpoint = 'getEvents' | 'updateEvent' | 'logon' | 'logoff' | 'getRiskEvents' | 'getRiskSummary' | 'updateRiskEvent';
 
 /** Every endpoint, for metrics that start each label at zero. */
-export const PVWA_ENDPOINTS: readonly PvwaEndpoint[] = ['getEvents', 'updateEvent', 'logon', 'logoff'];
+export const PVWA_ENDPOINTS: readonly PvwaEndpoint[] = ['getEvents', 'updateEvent', 'logon', 'logoff', 'getRiskEvents', 'getRiskSummary', 'updateRiskEvent'];
+
+/** The endpoints that fetch a list of events: they wait for a list slot and may be as large as PVWA_MAX_BODY_BYTES. */
+const LIST_ENDPOINTS: ReadonlySet<PvwaEndpoint> = new Set(['getEvents', 'getRiskEvents']);
 
 /** Who a call is made for: every PVWA call carries the caller's own token. */
 export interface PvwaCaller {
@@ -177,7 +180,7 @@ export class PvwaTransport {
     const deadlineTimer = setTimeout(() => call.abort('deadline'), this.options.deadlineMs);
     this.calls.add(call);
     try {
-      return endpoint === 'getEvents' ? await this.throughListGate(http, call) : await this.send(http, call);
+      return LIST_ENDPOINTS.has(endpoint) ? await this.throughListGate(http, call) : await this.send(http, call);
     } finally {
       clearTimeout(deadlineTimer);
       this.calls.delete(call);
@@ -228,7 +231,7 @@ export class PvwaTransport {
     const { endpoint, caller, body } = call;
     if (this.options.insecureTls) this.logger.warn({ endpoint }, 'calling the PVWA without TLS verification');
     // Only a list may be large; any other answer (an event, an error) is one object.
-    const cap = endpoint === 'getEvents' ? this.options.maxBodyBytes : this.options.maxEventBytes;
+    const cap = LIST_ENDPOINTS.has(endpoint) ? this.options.maxBodyBytes : this.options.maxEventBytes;
     return new Promise<UpstreamAnswer>((resolve, reject) => {
       let tooBig = false;
       let settled = false;
@@ -307,7 +310,7 @@ export class PvwaTransport {
           if (!settled) attempt(createRetryStream());
         });
         // A stream without a body waits for one to be written, unless its method cannot have one.
-        if (body === undefined && endpoint !== 'getEvents') stream.end();
+        if (body === undefined && http.defaults.options.method !== 'GET') stream.end();
       };
       const headers = caller.token !== undefined ? { authorization: caller.token, 'x-request-id': caller.requestId } : { cookie: caller.cookie, 'x-request-id': caller.requestId };
       // Not got's `.stream()`: it spreads the options into a new object with `isStream` added,
