@@ -47,9 +47,10 @@ export function boundDepth<T>(value: T, maxDepth = MAX_JSON_DEPTH): { value: T; 
 
 /**
  * A PVWA value for a pass-through field, bounded in depth; when it had to be cut, a warning naming
- * the event and the field (once per request) and a log line.
+ * the event and the field (once per request) and a log line. `what` the event is: a security
+ * event unless said.
  */
-export function passThrough<T>(value: T, where: { eventId: string; field: string }, sink: WarningSink): T {
+export function passThrough<T>(value: T, where: { eventId: string; field: string; what?: string }, sink: WarningSink): T {
   const bounded = boundDepth(value);
   if (!bounded.truncated) return bounded.value;
   const { warnings } = sink;
@@ -57,7 +58,7 @@ export function passThrough<T>(value: T, where: { eventId: string; field: string
     sink.logger.warn({ requestId: sink.record.requestId, eventId: where.eventId, field: where.field }, `PVWA value nested deeper than ${MAX_JSON_DEPTH} levels: cut`);
     warnings.push({
       code: 'UPSTREAM_VALUE_TRUNCATED',
-      message: `A value of a security event from the PVWA was nested deeper than ${MAX_JSON_DEPTH} levels; \`${where.field}\` is cut at that depth.`,
+      message: `A value of a ${where.what ?? 'security event'} from the PVWA was nested deeper than ${MAX_JSON_DEPTH} levels; \`${where.field}\` is cut at that depth.`,
       eventId: where.eventId,
       field: where.field,
     });

@@ -97,8 +97,13 @@ export function partition<T>(items: readonly unknown[], problemOf: (item: unknow
       kept.push(item as T);
       continue;
     }
-    const id = (item as { id?: unknown } | null)?.id;
-    skipped.push(typeof id === 'string' && id !== '' ? { eventId: id, problem } : { problem });
+    skipped.push(skippedItem(item, problem));
   }
   return { kept, skipped };
+}
+
+/** An item left out for `problem`, named by its id when it has a usable one. */
+export function skippedItem(item: unknown, problem: string): SkippedEvent {
+  const id = (item as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id !== '' ? { eventId: id, problem } : { problem };
 }

@@ -7,11 +7,13 @@ import { applyPatch, filterEvents, parsePatch } from './events.js';
 import { Faults, type Fault, type FaultOptions } from './faults.js';
 import { Recorder, type RecordedRequest } from './recorder.js';
 import { ERROR_401, IIS_400, IIS_404, send, sendText, type Json } from './respond.js';
+import { createDemoRisks } from './risk-data.js';
+import { SimulatedRisks, type RiskApiOptions } from './risks.js';
 
 /**
  * The embedded PVWA: a real HTTP server speaking the PTA part of the PVWA REST API as a real PVWA
  * does (see docs/pvwa-pta-api.md): GET and PATCH events, Logon, Logoff, the URL rules,
- * JSON errors, case-insensitive paths. It is the default upstream of `npm start`, the upstream of
+ * JSON errors, case-insensitive paths; and risk events (risks.ts, docs/pta-risk-api.md). It is the default upstream of `npm start`, the upstream of
  * the integration tests and of the benchmark. Tests can give tokens their own events, inject
  * faults (faults.ts) and read the requests it received (recorder.ts).
  */
@@ -19,6 +21,7 @@ import { ERROR_401, IIS_400, IIS_404, send, sendText, type Json } from './respon
 export { DEMO_TOKEN, DEMO_USER, RADIUS_USER, type SimulatorUser } from './auth.js';
 export type { Fault, FaultOptions } from './faults.js';
 export type { RecordedRequest } from './recorder.js';
+export type { RiskApiOptions } from './risks.js';
 
 export interface SimulatorOptions {
   port?: number;
@@ -38,6 +41,10 @@ export interface SimulatorOptions {
   liveIntervalMs?: number;
   /** Whether a PATCH moves the event's lastUpdateTime (it is not documented that it does); on by default. */
   patchTouches?: boolean;
+  /** How many demo risk events `demo-token` and logged-on sessions see (130 by default). */
+  riskEventCount?: number;
+  /** The risk API: off for a PVWA older than 13.2; the summary's shape. */
+  riskApi?: RiskApiOptions;
   /**
    * Benchmark mode: answers are serialised once and then served from memory, and a PATCH does
    * not change the stored event, so the simulator is not the bottleneck of a load test.
@@ -80,6 +87,7 @@ export class Simulator {
   private readonly faults = new Faults();
   private readonly auth: SimulatedAuth;
   private readonly routes: Route[];
+  private readonly risks: SimulatedRisks;
   /** Fast mode: prepared answer bodies, by token, method, path and PATCH body. */
   private readonly prepared = new Map<string, Buffer>();
   private port = 0;
@@ -91,6 +99,7 @@ export class Simulator {
     this.demoEvents = createDemoEvents(options.eventCount, options.seed);
     this.datasets.set(DEMO_TOKEN, this.demoEvents);
     this.recorder = new Recorder(options.record !== false);
+    this.risks = new SimulatedRisks(createDemoRisks(options.riskEventCount, options.seed), options.riskApi);
     this.auth = new SimulatedAuth({
       open: (token) => this.datasets.set(token, this.demoEvents),
       has: (token) => this.datasets.has(token),
@@ -101,6 +110,12 @@ export class Simulator {
       { method: 'POST', pattern: /^\/api\/auth\/logoff\/?$/, session: false, handle: ({ req, res }) => this.auth.logoff(req, res) },
       { method: 'GET', pattern: /^\/api\/pta\/api\/events\/?$/, session: true, handle: (request) => this.list(request) },
       { method: 'PATCH', pattern: /^\/api\/pta\/api\/events\/[^/]+\/?$/, session: true, handle: (request) => this.update(request) },
+      { method: 'GET', pattern: /^\/api\/pta\/api\/risks\/risksevents\/?$/, session: true, handle: ({ res, token, query }) => this.risks.list(res, token, query) },
+      { method: 'GET', pattern: /^\/api\/pta\/api\/risks\/summary\/?$/, session: true, handle: ({ res, token }) => this.risks.summary(res, token) },
+      {
+        method: 'PATCH', pattern: /^\/api\/pta\/api\/risks\/risksevents\/[^/]+\/?$/, session: true,
+        handle: ({ res, token, path, body }) => this.risks.update(res, token, decodeURIComponent(path.split('/')[6]), body),
+      },
     ];
     this.server = this.createServer();
   }
@@ -203,6 +218,22 @@ export class Simulator {
     if (at !== -1) events.splice(at, 1);
   }
 
+  /** Gives `token` its own risk events (a copy); the token is accepted from now on. */
+  setRisks(token: string, risks: readonly unknown[]): void {
+    this.risks.set(token, structuredClone(risks) as Json[]);
+    if (!this.datasets.has(token)) this.datasets.set(token, []);
+  }
+
+  /** The risk events `token` sees (the simulator's own list: changes show in later answers). */
+  risksOf(token = DEMO_TOKEN): Json[] {
+    return this.risks.of(token);
+  }
+
+  /** Changes the risk API: off (a PVWA older than 13.2: 404 on its routes), or the summary's shape. */
+  configureRisks(options: RiskApiOptions): void {
+    this.risks.configure(options);
+  }
+
   /** Makes the PVWA refuse `token` a PATCH of event `id` with 403 (PASWS041E), as for an event outside its safes. */
   forbid(token: string, id: string): void {
     this.forbidden.add(`${token}\n${id}`);
@@ -275,7 +306,7 @@ export class Simulator {
     const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
     const query = Object.fromEntries(new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)));
     const method = req.method ?? 'GET';
-    this.recorder.arrived({ method, path, query, headers: req.headers, body, at: Date.now() }, res);
+    this.recorder.arrived({ method, path, search: queryAt === -1 ? '' : rawUrl.slice(queryAt + 1), query, headers: req.headers, body, at: Date.now() }, res);
 
     const fault = this.faults.take(method);
     if (fault) {

@@ -1,7 +1,6 @@
-import { badUserInput } from '../../errors.js';
 import type { PvwaEventQuery } from '../../pvwa/types.js';
 import type { QueryResolvers, SecurityEventFilter } from '../generated/resolvers-types.js';
-import { checkEventId, MAX_PAGE_SIZE } from '../input.js';
+import { checkEventId, pageSize } from '../input.js';
 import { eventFilter } from '../filter.js';
 import { decodeCursor, paginate } from '../page.js';
 
@@ -23,10 +22,7 @@ function upstreamQuery(filter: SecurityEventFilter | null | undefined): PvwaEven
 
 export const Query: QueryResolvers = {
   async securityEvents(_parent, { filter, first, after }, context) {
-    const size = first ?? 50;
-    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-      throw badUserInput(`\`first\` must be between 1 and ${MAX_PAGE_SIZE}.`, { argument: 'first' });
-    }
+    const size = pageSize(first);
     const cursor = after != null ? decodeCursor(after) : null;
     const query = upstreamQuery(filter);
     const keep = eventFilter(filter);

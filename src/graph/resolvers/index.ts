@@ -2,11 +2,13 @@ import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/resolvers-types.js';
 import { Account } from './Account.js';
 import { Audit } from './Audit.js';
-import { PageInfo, SecurityEventConnection } from './Connection.js';
+import { SecurityEventConnection } from './Connection.js';
 import { EventAdditionalData } from './EventAdditionalData.js';
 import { LogonResult, mutationResolvers } from './Mutation.js';
 import { NetworkAddress, ResolvedAddress } from './NetworkAddress.js';
 import { Query } from './Query.js';
+import { RiskEvent, RiskEventConnection, RiskSummary } from './RiskEvent.js';
+import { riskMutation, riskQuery } from './Risks.js';
 import { SecurityEvent } from './SecurityEvent.js';
 import { SecurityEventChange, Subscription } from './Subscription.js';
 
@@ -15,8 +17,8 @@ export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: 
   return {
     DateTime: DateTimeResolver,
     JSONObject: JSONObjectResolver,
-    Query,
-    Mutation: mutationResolvers({ maxIds: options.bulkMaxIds, concurrency: options.bulkConcurrency }),
+    Query: { ...Query, ...riskQuery },
+    Mutation: { ...mutationResolvers({ maxIds: options.bulkMaxIds, concurrency: options.bulkConcurrency }), ...riskMutation },
     Subscription,
     SecurityEventChange,
     LogonResult,
@@ -27,6 +29,8 @@ export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: 
     ResolvedAddress,
     EventAdditionalData,
     SecurityEventConnection,
-    PageInfo,
+    RiskEvent,
+    RiskEventConnection,
+    RiskSummary,
   };
 }
