@@ -1,4 +1,4 @@
-import { prng } from './data.js';
+import { CLOSE_REASONS, NEWEST, seeded } from './data.js';
 
 /**
  * Deterministic demo risk events for the simulator, from a seed, in the PVWA's shapes as far as
@@ -10,25 +10,17 @@ import { prng } from './data.js';
 
 type Json = Record<string, unknown>;
 
-export const RISK_TYPES = ['RISK_RISKY_SPN', 'RISK_UNCONSTRAINED_DELEGATION'] as const;
+const RISK_TYPES = ['RISK_RISKY_SPN', 'RISK_UNCONSTRAINED_DELEGATION'] as const;
 /** The kinds of entity the summary counts (its `attributeType`); MACHINE is inferred. */
 const ENTITY_TYPES = ['ACCOUNT', 'PRIVILEGED_ACCOUNT', 'MACHINE'] as const;
 const ACCOUNTS = ['svc_sql', 'svc_backup', 'svc_web', 'administrator', 'sp_farm', 'app04$', 'files05$'];
 const HOSTS = ['dc01', 'db02', 'web03', 'app04', 'files05'];
 const SERVICES = ['MSSQLSvc', 'HTTP', 'CIFS', 'HOST', 'ldap'];
 const DOMAIN = 'cybr.com';
-const CLOSE_REASONS = ['HANDLED', 'NOTREAL', 'OTHER', 'NONE'];
-/** 2026-01-01T00:00:00Z: detection times count back from here, so they do not depend on the clock. */
-const NEWEST = 1_767_225_600_000;
 
+/** Detection times count back from NEWEST (2026-01-01), so they do not depend on the clock. */
 export function createDemoRisks(count = 130, seed = 20_230_727): Json[] {
-  const random = prng(seed);
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
-  const hex = (length: number): string => {
-    let out = '';
-    for (let i = 0; i < length; i++) out += Math.floor(random() * 16).toString(16);
-    return out;
-  };
+  const { random, pick, hex } = seeded(seed);
 
   const risks: Json[] = [];
   let detected = NEWEST;
