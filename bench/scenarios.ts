@@ -9,7 +9,7 @@ export interface Side {
   body?: string;
 }
 
-export type ScenarioName = 'close' | 'close-warm' | 'page' | 'lookup';
+export type ScenarioName = 'close' | 'close-warm' | 'page' | 'lookup' | 'stats';
 
 export interface Scenario {
   name: ScenarioName;
@@ -79,6 +79,8 @@ export function SCENARIOS(options: { events: Array<Record<string, any>>; token: 
   const closeProxy = proxy('PATCH', EVENTS_PATH + String(closeTarget.id), '{"mStatus":"CLOSED"}');
   const listProxy = proxy('GET', EVENTS_PATH);
   const lookup = graphql(`${options.gateway}/graphql`, `query Lookup { ${lookupIds.map((id, i) => `e${i}: securityEvent(id: "${id}") { ${EVENT_FIELDS} }`).join(' ')} }`);
+  // The README's dashboard query: every field of securityEventStats.
+  const stats = graphql(`${options.gateway}/graphql`, 'query Dashboard { securityEventStats { total open closed byType { type total open } byScore { min max total open } byDay(days: 7) { date total open } topAccounts(limit: 5) { account total open } topSources(limit: 5) { address total open } } }');
 
   const checkClose = async (withPeer = true) => {
     const expect = (d: any) => d.updateEventStatus.status === 'CLOSED' && d.updateEventStatus.audits.length >= 3;
@@ -142,6 +144,19 @@ export function SCENARIOS(options: { events: Array<Record<string, any>>; token: 
       proxy: listProxy,
       check: async () => {
         await ask(lookup, (d) => lookupIds.every((id, i) => d[`e${i}`]?.id === id));
+        await ask(listProxy);
+      },
+    },
+    {
+      // No peer column: the peer serves no counts. The check's read leaves the session warm, and
+      // the gateway's rounds keep it so: every timed request is a warm read (one delta GET).
+      name: 'stats',
+      gateway: stats,
+      proxy: listProxy,
+      check: async () => {
+        const sum = (counts: Array<{ total: number }>) => counts.reduce((total, count) => total + count.total, 0);
+        await ask(stats, ({ securityEventStats: s }) =>
+          s.total === events.length && s.open + s.closed === s.total && sum(s.byType) === s.total && sum(s.byScore) === s.total && s.byDay.length === 7 && s.topAccounts.length === 5 && s.topSources.length === 5);
         await ask(listProxy);
       },
     },

@@ -10,19 +10,36 @@ import type { Config } from './config.js';
 import { formatError, isGatewayBug } from './errors.js';
 import { jitGateway } from './executor.js';
 import type { GraphContext } from './graph/context.js';
+import { SMALL_ANSWER_BYTES, type AnswerBudget } from './graph/answer-budget.js';
 import { completeResult, recordOperation, reportBugs } from './graph/operation.js';
+import { checkOperationLimits, PASS_THROUGH_BYTES, type OperationLimits } from './graph/operation-limits.js';
+import { oneLogonPerOperation } from './graph/rules.js';
 import { createResolvers } from './graph/resolvers/index.js';
 import { loadTypeDefs } from './graph/schema.js';
 
 /**
  * The gateway's one Apollo plugin (one, because every plugin costs each request a little): the
- * operation policy of graph/operation.ts, which WebSocket subscriptions get too. It writes the
- * operation and its outcome into the request record, adds the request's warnings to the
- * response's extensions, answers 503 when shutdown stopped the request, and logs each bug of the
- * gateway once, with its stack.
+ * operation policy of graph/operation.ts, which WebSocket subscriptions get too. Before the
+ * operation runs it holds it to its limits (graph/operation-limits.ts) and reserves room for its
+ * answer (graph/answer-budget.ts); then it writes the operation and its outcome into the request
+ * record, adds the request's warnings to the response's extensions, answers 503 when shutdown
+ * stopped the request, and logs each bug of the gateway once, with its stack.
  */
-function gatewayPlugin(): ApolloServerPlugin<GraphContext> {
+function gatewayPlugin({ limits, budget, eventBytes }: AnswerLimits): ApolloServerPlugin<GraphContext> {
   const hooks: Awaited<ReturnType<NonNullable<ApolloServerPlugin<GraphContext>['requestDidStart']>>> = {
+    didResolveOperation({ contextValue, document, operation, request, schema }) {
+      // With the variables known, before it runs: its limits, then room for its answer (a small
+      // one needs none: see SMALL_ANSWER_BYTES).
+      if (!operation) return Promise.resolve();
+      const { bytes, passThroughValues, error } = checkOperationLimits(schema, document, operation, request.variables, limits);
+      if (error) return Promise.reject(error);
+      // The room held follows the session's own events where they are larger than the estimate's.
+      const session = contextValue.sessionKey();
+      const perValue = passThroughValues > 0 && session !== null ? eventBytes(session) : 0;
+      const expected = bytes + passThroughValues * Math.max(0, perValue - PASS_THROUGH_BYTES);
+      if (expected <= SMALL_ANSWER_BYTES) return Promise.resolve();
+      return budget.reserve(session, expected).then((reservation) => contextValue.record.holdAnswer(reservation));
+    },
     async didEncounterErrors({ errors, contextValue }) {
       reportBugs(errors, contextValue);
     },
@@ -65,11 +82,11 @@ function noIntrospection(context: ValidationContext): ASTVisitor {
   };
 }
 
-/** The executable schema: schema/*.graphql with the resolvers. */
-export function createSchema(config: Config): GraphQLSchema {
+/** The executable schema: schema/*.graphql with the resolvers; `now` is the gateway's clock (Date.now by default). */
+export function createSchema(config: Config, options: { now?: () => number } = {}): GraphQLSchema {
   return makeExecutableSchema<GraphContext>({
     typeDefs: loadTypeDefs(),
-    resolvers: createResolvers({ bulkMaxIds: config.BULK_MAX_IDS, bulkConcurrency: config.PVWA_BULK_CONCURRENCY }),
+    resolvers: createResolvers({ bulkMaxIds: config.BULK_MAX_IDS, bulkConcurrency: config.PVWA_BULK_CONCURRENCY, now: options.now }),
   });
 }
 
@@ -80,6 +97,7 @@ export function createSchema(config: Config): GraphQLSchema {
 export function documentRules(config: Config): ValidationRule[] {
   return [
     ...(config.INTROSPECTION ? [] : [noIntrospection]),
+    oneLogonPerOperation,
     maxDepthRule({ n: config.MAX_QUERY_DEPTH, ...reportAsValidationError }),
     maxAliasesRule({ n: config.MAX_QUERY_ALIASES, ...reportAsValidationError }),
     // Linear in depth (the default 1.5 grows exponentially and refuses a full event); `first`
@@ -88,8 +106,21 @@ export function documentRules(config: Config): ValidationRule[] {
   ];
 }
 
+/** What the plugin holds each operation's answer to. */
+export interface AnswerLimits {
+  limits: OperationLimits;
+  budget: AnswerBudget;
+  /** The average JSON bytes of an event the session has read (0 when none): what its `raw` values weigh. */
+  eventBytes: (session: string) => number;
+}
+
+/** The limits of an operation once its variables are known. */
+export function operationLimits(config: Config): OperationLimits {
+  return { maxResponseBytes: config.MAX_RESPONSE_BYTES, bulkMaxIds: config.BULK_MAX_IDS };
+}
+
 /** Apollo Server with the gateway's schema, error policy and limits on hostile documents. */
-export function createApollo(config: Config, logger: Logger, schema: GraphQLSchema): ApolloServer<GraphContext> {
+export function createApollo(config: Config, logger: Logger, schema: GraphQLSchema, answers: Omit<AnswerLimits, 'limits'>): ApolloServer<GraphContext> {
   return new ApolloServer<GraphContext>({
     gateway: jitGateway(schema, { maxCompiledQueries: 1000 }),
     formatError: (formatted, error) => {
@@ -112,6 +143,6 @@ export function createApollo(config: Config, logger: Logger, schema: GraphQLSche
     stopOnTerminationSignals: false,
     // No cache hints are used: the cache-control plugin would only cost every request. No landing
     // page: Apollo's loads from a CDN; the gateway serves its own IDE (http/ide.ts).
-    plugins: [gatewayPlugin(), ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()],
+    plugins: [gatewayPlugin({ ...answers, limits: operationLimits(config) }), ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled()],
   });
 }

@@ -41,6 +41,8 @@ export interface RequestParts {
   live?: LiveContext;
   /** Told of each snapshot read the request makes (the HTTP route's rendered-answer cache). */
   snapshotReads?: SnapshotReadMark[];
+  /** The client's address (its TCP peer), for the logon throttle. */
+  clientAddress?: string;
 }
 
 /**
@@ -77,6 +79,7 @@ class RequestContext implements GraphContext {
     return this.deps.logons.bind({
       caller: { requestId: this.record.requestId, observer: this.record },
       credentials: this.credentials,
+      clientAddress: this.parts.clientAddress,
       responseCookies: this.parts.responseCookies ?? [],
       pvwa: () => this.pvwa(),
     });
@@ -87,26 +90,31 @@ class RequestContext implements GraphContext {
   }
 
   wroteEvent(event: PvwaEvent): void {
-    if (this.token !== null) this.deps.store.writeThrough(this.sessionKey(), event);
+    if (this.token !== null) this.deps.store.writeThrough(this.key(), event);
   }
 
   subscribeToChanges(matches: (entry: SortedEvent) => boolean): AsyncIterableIterator<EventChange> {
     if (this.token === null) throw unauthenticated(this.credentials.stale ? 'invalid' : 'none');
     const { live } = this.parts;
     if (!live) throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.', { extensions: { code: 'BAD_REQUEST' } });
-    return live.hub.subscribe(this.sessionKey(), this.token, matches, live.sessionRefused);
+    return live.hub.subscribe(this.key(), this.token, matches, live.sessionRefused);
   }
 
-  /** The session's key for the snapshots: the SHA-256 of the token, computed once, when needed. */
-  private sessionKey(): string {
-    return (this.lazySessionKey ??= sessionKey(this.token as string));
+  /** The session's key: the SHA-256 of the token, computed once, when needed. */
+  sessionKey(): string | null {
+    return this.token === null ? null : (this.lazySessionKey ??= sessionKey(this.token));
+  }
+
+  /** The session's key, for a request known to have a token. */
+  private key(): string {
+    return this.sessionKey() as string;
   }
 
   private eventSource(): EventSource {
     const fetch = (query: Parameters<PvwaApi['getEvents']>[0]) => this.pvwa().getEvents(query);
     // Without a token there is no snapshot to look up: the read is refused (UNAUTHENTICATED) by pvwa().
     if (!this.deps.snapshotReads || this.token === null) return directSource(fetch);
-    return snapshotSource(this.deps.store, this.sessionKey(), this.record.arrivedAt, fetch, this.parts.snapshotReads);
+    return snapshotSource(this.deps.store, this.key(), this.record.arrivedAt, fetch, this.parts.snapshotReads);
   }
 }
 

@@ -28,6 +28,10 @@ export const ErrorCode = {
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
   /** The gateway is shutting down and stopped the request's PVWA call (HTTP 503): retry it. */
   SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** Too many failed logons of this user name or from this address lately (HTTP 429, `retryAfterSeconds`). */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The gateway is building too many large answers at once, for everyone or for this session (HTTP 503, `retryAfterSeconds`). */
+  GATEWAY_BUSY: 'GATEWAY_BUSY',
   /** The PVWA is too old for what was asked (risk events need PVWA 13.2 or later). */
   UNSUPPORTED_BY_PVWA: 'UNSUPPORTED_BY_PVWA',
 } as const;
@@ -42,6 +46,27 @@ const OUR_CODES = new Set<string>(Object.values(ErrorCode));
 
 export function badUserInput(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT } });
+}
+
+/**
+ * An error that also sets the HTTP answer's status and Retry-After (Apollo Server takes
+ * `extensions.http` off the error and applies it; over WebSocket `retryAfterSeconds` says it).
+ */
+function retryLater(code: ErrorCode, message: string, status: number, seconds: number): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code, retryAfterSeconds: seconds, http: { status, headers: new Map([['retry-after', String(seconds)]]) } },
+  });
+}
+
+/** Too many failed logons lately: try again in `seconds`. */
+export function rateLimited(seconds: number): GraphQLError {
+  return retryLater(ErrorCode.RATE_LIMITED, `Too many failed logons for this user or from this address; try again in ${seconds} s.`, 429, seconds);
+}
+
+/** Too many large answers being built at once: try again in `seconds`. */
+export function gatewayBusy(scope: 'gateway' | 'session', seconds: number): GraphQLError {
+  const whose = scope === 'session' ? 'for this session' : 'on this gateway';
+  return retryLater(ErrorCode.GATEWAY_BUSY, `Too many large answers are being built ${whose} at once; try again in ${seconds} s.`, 503, seconds);
 }
 
 /** No session: no token in Authorization and no session cookie; or a session cookie that is not valid. */
@@ -150,7 +175,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const pvwaError = pvwaErrorOf(error);
   if (pvwaError) return formatPvwaError(formatted, pvwaError);
   if (passesThrough(formatted.extensions?.code)) {
-    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    // `http` is Apollo's instruction for the HTTP answer, never shown (Apollo removes it itself).
+    const { stacktrace: _stacktrace, http: _http, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
   return {

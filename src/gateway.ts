@@ -1,10 +1,11 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { createApollo, createSchema, documentRules } from './apollo.js';
+import { createApollo, createSchema, documentRules, operationLimits } from './apollo.js';
 import type { Config } from './config.js';
 import type { ContextDeps } from './context.js';
 import { LiveHub } from './events/live-hub.js';
 import { SnapshotStore } from './events/snapshot-store.js';
+import { AnswerBudget } from './graph/answer-budget.js';
 import { OperationDocuments } from './graph/operation.js';
 import { createCors, originMatcher } from './http/cors.js';
 import { graphqlRoute } from './http/graphql.js';
@@ -17,6 +18,8 @@ import { attachWebSocket } from './http/websocket.js';
 import { PvwaClient, pvwaTlsOptions } from './pvwa/client.js';
 import { sessionKey } from './sessions/credentials.js';
 import { createLogonService, type SessionEndedListener } from './sessions/logon.js';
+import { LogonGuard } from './sessions/logon-guard.js';
+import { CHALLENGE_TTL_MS } from './sessions/seal.js';
 import { Metrics } from './telemetry/metrics.js';
 import { Telemetry } from './telemetry/record.js';
 
@@ -51,7 +54,10 @@ export interface GatewayOptions {
    * session: drop it here. A listener that throws is logged, never fails the request.
    */
   onSessionEnded?: SessionEndedListener;
-  /** The wall clock of the snapshot ages (epoch ms); tests move it instead of waiting. */
+  /**
+   * The gateway's wall clock (epoch ms; Date.now by default): the snapshot ages, and "today" for
+   * securityEventStats' byDay. Tests move it instead of waiting, or fix the day.
+   */
   now?: () => number;
 }
 
@@ -106,16 +112,27 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     },
     logger,
   );
+  const guard = new LogonGuard({
+    maxFailuresPerUser: config.LOGON_MAX_FAILURES,
+    maxFailuresPerAddress: config.LOGON_MAX_FAILURES_PER_ADDRESS,
+    windowMs: config.LOGON_FAILURE_WINDOW_MS,
+    maxWrongCodes: 3,
+    challengeTtlMs: CHALLENGE_TTL_MS,
+    maxTracked: 10_000,
+    now,
+  });
   const logons = createLogonService(
-    { secret: config.SESSION_SECRET, maxAgeMs: config.SESSION_MAX_AGE_MS, secureCookie: config.SESSION_COOKIE_SECURE, pvwa, sessionEnded },
+    { secret: config.SESSION_SECRET, maxAgeMs: config.SESSION_MAX_AGE_MS, secureCookie: config.SESSION_COOKIE_SECURE, pvwa, sessionEnded, guard },
     logger,
   );
   const reachability = new PvwaReachability(
     config.PVWA_URL, config.READINESS_INTERVAL_MS, config.READINESS_TIMEOUT_MS, logger,
     pvwaTlsOptions({ ca: config.PVWA_CA_FILE?.content, insecureTls: config.PVWA_TLS_INSECURE }),
   );
-  const schema = createSchema(config);
-  const apollo = createApollo(config, logger, schema);
+  const schema = createSchema(config, { now });
+  const budget = new AnswerBudget({ totalBytes: config.MAX_ANSWER_BYTES_IN_FLIGHT, perSessionBytes: config.MAX_ANSWER_BYTES_PER_SESSION, maxWaitMs: config.PVWA_DEADLINE_MS });
+  metrics.trackAnswers(() => budget.stats);
+  const apollo = createApollo(config, logger, schema, { budget, eventBytes: (session) => store.eventBytes(session) });
   await Promise.all([apollo.start(), reachability.start()]);
 
   const deps: ContextDeps = { pvwa, logger, logons, store, snapshotReads };
@@ -131,7 +148,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
   const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
   const allowsOrigin = originMatcher(config.CORS_ORIGINS);
   const cors = createCors(allowsOrigin);
-  const graphql = graphqlRoute({ apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES });
+  const graphql = graphqlRoute({ apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES, writeTimeoutMs: config.HTTP_WRITE_TIMEOUT_MS });
   const graphqlEndpoint: Handler = (req, res) => {
     if (cors(req, res) || ide?.servePage(req, res)) return;
     graphql(req, res).catch((error: unknown) => {
@@ -156,9 +173,11 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     schema,
     apollo,
     documents: new OperationDocuments(schema, documentRules(config), { maxTokens: config.MAX_QUERY_TOKENS, maxCached: 1_000 }),
+    limits: operationLimits(config),
     maxPayloadBytes: config.MAX_REQUEST_BYTES,
     maxConnections: config.LIVE_MAX_CONNECTIONS,
     keepAliveMs: config.LIVE_KEEPALIVE_MS,
+    writeTimeoutMs: config.HTTP_WRITE_TIMEOUT_MS,
     deps,
     hub,
     telemetry,

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { createApollo, createSchema } from '../src/apollo.js';
+import { AnswerBudget } from '../src/graph/answer-budget.js';
 import { loadConfig } from '../src/config.js';
 import type { GraphContext } from '../src/graph/context.js';
 import type { PvwaApi } from '../src/pvwa/client.js';
@@ -21,10 +22,10 @@ async function run(api: Partial<PvwaApi>, query: string) {
     destination: new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) }),
   });
   const config = loadConfig({ PVWA_URL: 'http://127.0.0.1:1/PasswordVault', LOG_LEVEL: 'silent' });
-  const apollo = createApollo(config, logger, createSchema(config));
+  const apollo = createApollo(config, logger, createSchema(config), { budget: new AnswerBudget({ totalBytes: 1e9, perSessionBytes: 1e9, maxWaitMs: 1000 }), eventBytes: () => 0 });
   await apollo.start();
   const record = new Telemetry(logger, new Metrics(10)).begin('bug-test');
-  const contextValue = { record, logger, pvwa: () => api as PvwaApi, warnings: [], loaders: undefined as never, logon: undefined as never, wroteEvent: () => {}, subscribeToChanges: () => { throw new Error('not used'); } } satisfies GraphContext;
+  const contextValue = { record, logger, pvwa: () => api as PvwaApi, warnings: [], loaders: undefined as never, logon: undefined as never, sessionKey: () => null, wroteEvent: () => {}, subscribeToChanges: () => { throw new Error('not used'); } } satisfies GraphContext;
   try {
     const response = await apollo.executeOperation({ query }, { contextValue });
     const result = response.body.kind === 'single' ? response.body.singleResult : null;

@@ -97,8 +97,35 @@ describe('updateEventStatuses', () => {
     for (const item of unsent) expect(item.error).toMatchObject({ code: 'UNAUTHENTICATED', upstreamStatus: 401, pvwaErrorCode: 'PASWS006E' });
   });
 
+  it('refuses 101 ids before the operation runs (HTTP 400), with no PVWA call', async () => {
+    const { status, body } = await h.gql(BULK, { ids: Array.from({ length: 101 }, (_, i) => `id-${i}`), status: 'CLOSED' });
+    expect(status).toBe(400);
+    expect(body).toEqual({
+      errors: [{
+        message: '`updateEventStatuses` may take at most 100 ids in one operation, all its fields together (BULK_MAX_IDS); this one has 101.',
+        extensions: { code: 'BAD_USER_INPUT', argument: 'ids' },
+      }],
+    });
+    expect(h.sim.requests).toHaveLength(0);
+  });
+
+  it('counts the ids of every updateEventStatuses of an operation together: 15 aliases of 100 are refused, with no PVWA call', async () => {
+    const ids = JSON.stringify(Array.from({ length: 100 }, (_, i) => `id-${i}`));
+    const aliases = Array.from({ length: 15 }, (_, i) => `b${i}: updateEventStatuses(ids: ${ids}, status: CLOSED) { id }`).join(' ');
+    const { status, body } = await h.gql(`mutation { ${aliases} }`);
+    expect(status).toBe(400);
+    expect(body.errors).toEqual([{
+      message: '`updateEventStatuses` may take at most 100 ids in one operation, all its fields together (BULK_MAX_IDS); this one has 1500.',
+      extensions: { code: 'BAD_USER_INPUT', argument: 'ids' },
+    }]);
+    // Two of 50 are within the bound.
+    const half = JSON.stringify(Array.from({ length: 50 }, (_, i) => `two-${i}`));
+    const two = await h.gql(`mutation { a: updateEventStatuses(ids: ${half}, status: CLOSED) { id } b: updateEventStatuses(ids: ${half}, status: OPEN) { id } }`);
+    expect(two.body.errors).toBeUndefined();
+    expect(two.body.data!.a).toHaveLength(50);
+  });
+
   it.each([
-    ['101 ids', Array.from({ length: 101 }, (_, i) => `id-${i}`), {}, 'ids'],
     ['no ids', [], {}, 'ids'],
     ['a closeReason with OPEN', ['a'], { status: 'OPEN', closeReason: 'HANDLED' }, 'closeReason'],
     ['a reasonText of 101 characters', ['a'], { reasonText: 'x'.repeat(101) }, 'reasonText'],
@@ -107,6 +134,21 @@ describe('updateEventStatuses', () => {
     expect(body.data).toBeNull();
     expect(body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', argument });
     expect(h.sim.requests).toHaveLength(0);
+  });
+
+  it('bounds the PATCHes in flight of one session across its calls: 30 calls of 20 ids keep 4 at once, and another session still reads', async () => {
+    h.sim.setEvents('busy', eventsFor('busy', 20));
+    h.sim.setEvents('other', eventsFor('other', 3));
+    h.sim.setFault({ kind: 'delay', ms: 2 }, { methods: ['PATCH'] });
+    const ids = Array.from({ length: 20 }, (_, i) => `busy-${String(i).padStart(4, '0')}`);
+    const calls = Array.from({ length: 30 }, (_, i) => h.gql(BULK, { ids, status: i % 2 === 0 ? 'CLOSED' : 'OPEN' }, { token: 'busy' }));
+    await h.sim.received(8, (request) => request.method === 'PATCH');
+    const read = await h.gql('{ securityEvents { totalCount } }', {}, { token: 'other' });
+    expect(read.body).toEqual({ data: { securityEvents: { totalCount: 3 } } });
+    const answers = await Promise.all(calls);
+    for (const answer of answers) expect(answer.body.data!.updateEventStatuses.filter((item: Json) => item.error === null)).toHaveLength(20);
+    expect(patches(h)).toHaveLength(600);
+    expect(h.sim.peakInFlight('PATCH')).toBe(4);
   });
 
   it('without a token is UNAUTHENTICATED for the whole call', async () => {

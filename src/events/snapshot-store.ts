@@ -1,6 +1,6 @@
 import type { PvwaEventList } from '../pvwa/client.js';
 import type { PvwaEvent, PvwaEventQuery } from '../pvwa/types.js';
-import { partitionEvents } from '../pvwa/validate.js';
+import { boundEvent, partitionEvents } from '../pvwa/validate.js';
 import type { ReadKind } from '../telemetry/metrics.js';
 import { sortable } from './order.js';
 import { MAX_RENDERED_BYTES, Snapshot, snapshotKey, type RenderedAnswer, type SnapshotRead } from './snapshot.js';
@@ -111,7 +111,7 @@ export class SnapshotStore {
   /** A successful change made through the gateway, shown by the session's next reads at once. */
   writeThrough(session: string, event: PvwaEvent): void {
     const sequence = ++this.sequence;
-    const entry = sortable(event);
+    const entry = sortable(boundEvent(event));
     // The session changed it itself: pushed even when the PVWA did not move lastUpdateTime.
     const watcher = this.watchers.get(session);
     if (watcher) {
@@ -144,6 +144,14 @@ export class SnapshotStore {
     if (!snapshot || snapshot.version !== answer.version || answer.body.length > MAX_RENDERED_BYTES) return;
     this.totalBytes += snapshot.remember(request, answer);
     this.enforceBudget();
+  }
+
+  /**
+   * The average JSON bytes of an event in the session's snapshot of its whole list; 0 without one.
+   * What an answer that passes its events through (`raw`) can be expected to weigh.
+   */
+  eventBytes(session: string): number {
+    return this.snapshots.get(snapshotKey(session, undefined))?.averageBytes() ?? 0;
   }
 
   /** Tells `listener` of the session's changes from now on (replacing any earlier one). */
@@ -193,7 +201,9 @@ export class SnapshotStore {
     // nothing is kept for it.
     const list = await fetch(query);
     const { events, skipped } = partitionEvents(list.items);
-    const entries = events.map(sortable);
+    // Cut to a bounded depth as they enter: comparing a re-sent event with the held one never
+    // recurses without bound (an event nested thousands of levels deep overflowed the stack).
+    const entries = events.map((event) => sortable(boundEvent(event)));
     // A PVWA older than 11.3 ignores fromUpdateDate and sends its whole list: then it is one.
     const kind: ReadKind = full || entries.some((entry) => entry.time < (from as number)) ? 'full' : 'delta';
     this.observer.read(kind, list.bytes);

@@ -26,6 +26,8 @@ export interface GraphContext {
   readonly loaders: Loaders;
   /** Warnings for the response's `extensions.warnings`. */
   warnings: Warning[];
+  /** The key of the caller's PVWA session (the token's SHA-256); null without a token. */
+  sessionKey(): string | null;
   /** A change this PVWA session made through the gateway (write-through to its snapshots). */
   wroteEvent(event: PvwaEvent): void;
   /** The session's live changes that `matches` keeps (subscriptions over WebSocket only). */

@@ -25,12 +25,16 @@ export function sendRequestError(res: ServerResponse, status: number, message: s
 
 const UTF8_CHARSET = /charset\s*=\s*"?utf-8"?/i;
 
+/** What readBody gives when the client went away before its body was all sent. */
+export const CLIENT_ABORTED = 'aborted';
+
 /**
  * The request body, parsed when it is JSON; undefined for no body, or when an error answer was
- * already sent (too large, not UTF-8, malformed JSON). Hand-written instead of body-parser: a
- * dozen lines, one route with a body, and the limit must hold before the body is buffered.
+ * already sent (too large, not UTF-8, malformed JSON); CLIENT_ABORTED when the client went away
+ * before sending it all (nothing to answer). Hand-written instead of body-parser: a dozen lines,
+ * one route with a body, and the limit must hold before the body is buffered.
  */
-export async function readBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<{ body: unknown; json?: string } | undefined> {
+export async function readBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<{ body: unknown; json?: string } | typeof CLIENT_ABORTED | undefined> {
   const method = req.method ?? 'GET';
   if (method === 'GET' || method === 'HEAD') return { body: undefined };
   // Answered before the body was read: the connection is closed after the answer, so a client
@@ -44,7 +48,7 @@ export async function readBody(req: IncomingMessage, res: ServerResponse, maxByt
     req.resume();
     return undefined;
   }
-  const text = await new Promise<string | undefined>((resolve, reject) => {
+  const text = await new Promise<string | undefined | typeof CLIENT_ABORTED>((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -57,8 +61,10 @@ export async function readBody(req: IncomingMessage, res: ServerResponse, maxByt
     };
     req.on('data', onData);
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
+    // The client reset the connection or closed it mid-body: its outcome, not the gateway's fault.
+    req.once('error', () => resolve(CLIENT_ABORTED));
   });
+  if (text === CLIENT_ABORTED) return CLIENT_ABORTED;
   if (text === undefined) {
     refuseTooLarge();
     return undefined;

@@ -5,8 +5,11 @@ import { renderedAnswers, type RenderedRequest } from '../events/rendered-answer
 import type { SnapshotReadMark } from '../events/sources.js';
 import type { GraphContext } from '../graph/context.js';
 import { credentialsFrom, sessionKey } from '../sessions/credentials.js';
-import type { Telemetry } from '../telemetry/record.js';
-import { header, readBody } from './body.js';
+import type { RequestRecord, Telemetry } from '../telemetry/record.js';
+import { CLIENT_ABORTED, header, readBody } from './body.js';
+
+/** The status a request's log line shows when the client went away before its answer was written (nginx's 499). */
+const CLIENT_CLOSED_STATUS = 499;
 
 /**
  * The /graphql route: the HTTP request to Apollo Server and back. The request record is begun
@@ -20,13 +23,35 @@ export function graphqlRoute(options: {
   deps: ContextDeps;
   telemetry: Telemetry;
   maxRequestBytes: number;
+  /** Time the client has to read a whole answer once it is written (HTTP_WRITE_TIMEOUT_MS). */
+  writeTimeoutMs: number;
 }) {
-  const { apollo, deps, telemetry, maxRequestBytes } = options;
+  const { apollo, deps, telemetry, maxRequestBytes, writeTimeoutMs } = options;
+  /**
+   * Ends the answer with `body`. A client that has not read all of it within the write timeout is
+   * cut off: its answer no longer holds memory (nor its room in the answer budget).
+   */
+  const send = (res: ServerResponse, record: RequestRecord, body: string | Buffer) => {
+    res.end(body);
+    if (res.writableFinished) return;
+    const timer = setTimeout(() => {
+      record.failed('WRITE_TIMEOUT');
+      res.destroy();
+    }, writeTimeoutMs);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
+  };
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const record = telemetry.begin(header(req, 'x-request-id'));
     res.setHeader('x-request-id', record.requestId);
-    res.once('close', () => record.end(res.statusCode));
+    res.once('close', () => {
+      // Closed before the answer was all written: the client went away (a client outcome), or
+      // read too slowly and was cut off (WRITE_TIMEOUT, set first).
+      if (!res.writableFinished) record.failed('CLIENT_ABORTED');
+      record.end(res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS);
+    });
     const read = await readBody(req, res, maxRequestBytes);
+    if (read === CLIENT_ABORTED) return void res.destroy();
     if (read === undefined) return;
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
@@ -42,12 +67,12 @@ export function graphqlRoute(options: {
       snapshotReads = [];
       rendered = renderedAnswers(deps.store, sessionKey(credentials.token), `${header(req, 'accept') ?? ''}\n${read.json}`, snapshotReads, record);
     }
-    const context = createContext(deps, credentials, record, { responseCookies, snapshotReads });
+    const context = createContext(deps, credentials, record, { responseCookies, snapshotReads, clientAddress: req.socket.remoteAddress });
     const kept = rendered && (await rendered.find(() => context.loaders.events.load({})));
     if (kept) {
       for (const [key, value] of kept.headers) res.setHeader(key, value);
       res.statusCode = 200;
-      res.end(kept.body);
+      send(res, record, kept.body);
       return;
     }
     const response = await apollo.executeHTTPGraphQLRequest({
@@ -63,8 +88,10 @@ export function graphqlRoute(options: {
     if (responseCookies.length > 0) res.setHeader('set-cookie', responseCookies);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
-      rendered?.keep(response.status ?? 200, response.headers, response.body.string, responseCookies.length > 0);
-      res.end(response.body.string);
+      const body = response.body.string;
+      record.answerRendered(body.length);
+      rendered?.keep(response.status ?? 200, response.headers, body, responseCookies.length > 0);
+      send(res, record, body);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

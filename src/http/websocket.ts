@@ -10,6 +10,7 @@ import { formatError } from '../errors.js';
 import type { LiveHub } from '../events/live-hub.js';
 import type { GraphContext } from '../graph/context.js';
 import { formatResult, recordOperation, type OperationDocuments } from '../graph/operation.js';
+import { checkOperationLimits, type OperationLimits } from '../graph/operation-limits.js';
 import { tokenRefusal, type TokenRefusal } from '../pvwa/errors.js';
 import { sessionKey, tokenFrom } from '../sessions/credentials.js';
 import type { RequestRecord, Telemetry } from '../telemetry/record.js';
@@ -36,9 +37,13 @@ export interface WebSocketOptions {
   schema: GraphQLSchema;
   apollo: ApolloServer<GraphContext>;
   documents: OperationDocuments;
+  /** The limits of an operation once its variables are known (Apollo's plugin applies them to queries and mutations). */
+  limits: OperationLimits;
   maxPayloadBytes: number;
   maxConnections: number;
   keepAliveMs: number;
+  /** Time a client has to read what was sent to it (HTTP_WRITE_TIMEOUT_MS); then its socket is closed. */
+  writeTimeoutMs: number;
   deps: ContextDeps;
   hub: LiveHub;
   telemetry: Telemetry;
@@ -155,9 +160,13 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         if (running.subscription && [...state.operations.values()].filter((other) => other.subscription).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
           return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection.`, { extensions: { code: 'BAD_REQUEST' } })];
         }
+        if (running.subscription && operation) {
+          const { error } = checkOperationLimits(schema, document, operation, payload.variables ?? undefined, options.limits);
+          if (error) return [error];
+        }
         const { socket } = ctx.extra;
         const sessionRefused = (refusal: TokenRefusal) => setImmediate(() => socket.close(REFUSAL_CLOSE[refusal].code, REFUSAL_CLOSE[refusal].reason));
-        running.context = createContext(deps, { token: state.token, stale: false, fromCookie: false }, record, { live: { hub, sessionRefused } });
+        running.context = createContext(deps, { token: state.token, stale: false, fromCookie: false }, record, { live: { hub, sessionRefused }, clientAddress: ctx.extra.request.socket.remoteAddress });
         return {
           schema,
           document,
@@ -196,12 +205,34 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
 
   wss.on('error', (error) => logger.error({ err: error }, 'WebSocket server failed'));
 
+  // A client that does not read keeps what was sent to it in this process: once it has had
+  // unread data for the write timeout, its socket is closed (1013), then cut.
+  const unreadSince = new WeakMap<object, number>();
+  const watchdog = setInterval(() => {
+    const now = performance.now();
+    for (const ws of wss.clients) {
+      if (ws.bufferedAmount === 0) {
+        unreadSince.delete(ws);
+        continue;
+      }
+      const since = unreadSince.get(ws);
+      if (since === undefined) unreadSince.set(ws, now);
+      else if (now - since >= options.writeTimeoutMs) {
+        logger.info({ bufferedBytes: ws.bufferedAmount }, 'WebSocket closed: the client did not read what was sent within HTTP_WRITE_TIMEOUT_MS');
+        ws.close(1013, 'Try again later: the client did not read what was sent');
+        setTimeout(() => ws.terminate(), 1_000).unref();
+      }
+    }
+  }, Math.max(50, Math.min(1_000, Math.floor(options.writeTimeoutMs / 4))));
+  watchdog.unref();
+
   return {
     get sockets() {
       return wss.clients.size;
     },
     async close() {
       closing = true;
+      clearInterval(watchdog);
       hub.close();
       const sockets = [...wss.clients];
       const closed = Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve))));

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { HTTPError, RequestError } from 'got';
 import type { Logger } from 'pino';
 import { PvwaChallenge, PvwaError } from './errors.js';
-import { MAX_LOGGED_TEXT, scrubToken, withheldBecause } from './safe-message.js';
+import { cookieValuesOf, MAX_LOGGED_TEXT, scrubSecrets, withheldBecause } from './safe-message.js';
 import type { PvwaErrorBody } from './types.js';
 
 /**
@@ -77,24 +77,35 @@ export function redirectFailure(response: UpstreamAnswer, logger: Logger): PvwaE
   });
 }
 
+/** The secrets of one call, which no log line or client message may show. */
+export interface CallSecrets {
+  /** The caller's token, or a logon's password. */
+  token: string;
+  /** The Cookie header the call sent (a challenge's PVWA cookies), if any. */
+  cookie?: string;
+}
+
 /**
  * What a failed got call means, in the PVWA's terms. Anything that is not got's is rethrown.
  * Clients get the PVWA's ErrorCode and status always, its ErrorMessage only when it is safe to
- * show (`withheldBecause`); the whole answer goes to the debug log, token-scrubbed.
+ * show (`withheldBecause`); the whole answer goes to the debug log with the call's secrets
+ * scrubbed: the token or password, and the values of the cookies sent or set.
  */
-export function pvwaErrorFrom(error: unknown, token: string, attempts: number, logger: Logger, requestId?: string): PvwaError {
+export function pvwaErrorFrom(error: unknown, secrets: CallSecrets, attempts: number, logger: Logger, requestId?: string): PvwaError {
+  const { token } = secrets;
   if (error instanceof HTTPError) {
     const status = error.response.statusCode;
+    const cookies = cookieValuesOf(secrets.cookie, error.response.headers['set-cookie'] ?? []);
     const body = parseJson(error.response) as PvwaErrorBody | undefined;
     const code = body?.ErrorCode;
     const pvwaErrorCode = typeof code === 'string' && /^[\w.-]{1,64}$/.test(code) ? code : undefined;
     const message = typeof body?.ErrorMessage === 'string' ? body.ErrorMessage : undefined;
-    const withheld = message === undefined ? null : withheldBecause(message, token);
+    const withheld = message === undefined ? null : withheldBecause(message, [token, ...cookies]);
     if (logger.isLevelEnabled('debug')) {
       const text = String(error.response.body ?? '');
       logger.debug({
         requestId, status, pvwaErrorCode, messageWithheld: withheld ?? undefined,
-        upstreamText: scrubToken(text.slice(0, MAX_LOGGED_TEXT), token), upstreamTextLength: text.length,
+        upstreamText: scrubSecrets(text.slice(0, MAX_LOGGED_TEXT), token, cookies), upstreamTextLength: text.length,
       }, 'PVWA error answer');
     }
     const shown = withheld === null ? message : undefined;

@@ -26,10 +26,13 @@ const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9
 /**
  * Why a PVWA message must not reach clients, or null when it may: only a single line of at most
  * 200 characters without stack frames, paths, URLs, addresses or host names is shown, and never
- * one that contains the caller's token (it is not patched: the gateway's own message is shown).
+ * one that contains one of the caller's secrets (its token or password, the values of the cookies
+ * of its call): it is not patched, the gateway's own message is shown.
  */
-export function withheldBecause(message: string, token: string): string | null {
-  if (token !== '' && message.includes(token)) return "the caller's token";
+export function withheldBecause(message: string, secrets: string | readonly string[]): string | null {
+  for (const secret of typeof secrets === 'string' ? [secrets] : secrets) {
+    if (secret !== '' && message.includes(secret)) return "the caller's token";
+  }
   for (const [reason, pattern] of LEAKS) if (pattern.test(message)) return reason;
   for (const word of message.split(/[^\w.:%-]+/)) {
     const bare = word.replace(/^[.:-]+|[.:-]+$/g, '');
@@ -46,9 +49,32 @@ export function withheldBecause(message: string, token: string): string | null {
  * from text (a one-letter token is in every other word) is replaced only where it stands alone,
  * so the text around it is never mangled.
  */
-export function scrubToken(text: string, token: string): string {
+export function scrubToken(text: string, token: string, marker = '[token]'): string {
   if (token === '' || !text.includes(token)) return text;
-  if (token.length >= DISTINCT_TOKEN_LENGTH) return text.split(token).join('[token]');
+  if (token.length >= DISTINCT_TOKEN_LENGTH) return text.split(token).join(marker);
   const escaped = token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return text.replace(new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g'), '[token]');
+  return text.replace(new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g'), marker);
+}
+
+/**
+ * Text with every secret of the call replaced, for the log: the caller's token or password as
+ * [token], the values of cookies its call sent or received (a web session, a balancer's) as
+ * [cookie]. Longest first, so a secret that contains another is replaced whole.
+ */
+export function scrubSecrets(text: string, token: string, cookies: readonly string[] = []): string {
+  let scrubbed = scrubToken(text, token);
+  for (const value of [...cookies].sort((a, b) => b.length - a.length)) scrubbed = scrubToken(scrubbed, value, '[cookie]');
+  return scrubbed;
+}
+
+/** The values of a Cookie header's pairs (`a=1; b=2`) and of Set-Cookie lines' cookies (`a=1; Path=/`). */
+export function cookieValuesOf(cookieHeader: string | undefined, setCookies: readonly string[] = []): string[] {
+  const pairs = [...(cookieHeader?.split(';') ?? []), ...setCookies.map((line) => line.split(';', 1)[0])];
+  const values: string[] = [];
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const value = at === -1 ? '' : pair.slice(at + 1).trim();
+    if (value !== '') values.push(value);
+  }
+  return values;
 }

@@ -253,7 +253,7 @@ export class PvwaTransport {
         else if (call.reason === 'shutdown') failure = shuttingDown(attempts);
         else if (call.reason === 'deadline') failure = new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts });
         else if (tooBig) failure = new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts });
-        else failure = pvwaErrorFrom(error, caller.token ?? caller.password, attempts, this.logger, caller.requestId);
+        else failure = pvwaErrorFrom(error, caller.token !== undefined ? { token: caller.token } : { token: caller.password, cookie: caller.cookie }, attempts, this.logger, caller.requestId);
         call.report(failure.details.status ?? null, failure.details.attempts ?? attempts, failure.failure);
         reject(failure);
       };

@@ -107,3 +107,43 @@ export function skippedItem(item: unknown, problem: string): SkippedEvent {
   const id = (item as { id?: unknown } | null)?.id;
   return typeof id === 'string' && id !== '' ? { eventId: id, problem } : { problem };
 }
+
+/** Most levels of nesting passed through; the value itself is level 1. */
+export const MAX_JSON_DEPTH = 64;
+/** What stands where a deeper value was cut. */
+export const TRUNCATED_MARKER = `[truncated: nested deeper than ${MAX_JSON_DEPTH} levels]`;
+
+/** Whether `value` has an object or array more than `levels` levels deep (never recurses past that). */
+function deeperThan(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (levels === 0) return true;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    if (deeperThan(child, levels - 1)) return true;
+  }
+  return false;
+}
+
+/** A copy of `value` with every object or array more than `levels` deep replaced by the marker. */
+function cut(value: unknown, levels: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (levels === 0) return TRUNCATED_MARKER;
+  if (Array.isArray(value)) return value.map((child) => cut(child, levels - 1));
+  // fromEntries, not assignment: a key "__proto__" stays a key.
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, cut(child, levels - 1)]));
+}
+
+/** `value` itself when it is at most `maxDepth` deep (the usual case, no copy), else a cut copy. */
+export function boundDepth<T>(value: T, maxDepth = MAX_JSON_DEPTH): { value: T; truncated: boolean } {
+  if (!deeperThan(value, maxDepth)) return { value, truncated: false };
+  return { value: cut(value, maxDepth) as T, truncated: true };
+}
+
+/**
+ * An event as the snapshots keep it: nested at most MAX_JSON_DEPTH + 2 levels (the event, its
+ * additionalData, then one level more than `raw` passes through, so `raw` is still cut and warned
+ * about when shown). Comparing, hashing or serialising it then never recurses without bound; a
+ * usual event is itself, not a copy.
+ */
+export function boundEvent(event: PvwaEvent): PvwaEvent {
+  return boundDepth(event, MAX_JSON_DEPTH + 2).value;
+}

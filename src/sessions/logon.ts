@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
-import { badUserInput } from '../errors.js';
+import { badUserInput, rateLimited } from '../errors.js';
 import type { PvwaApi, PvwaCaller, PvwaPort } from '../pvwa/client.js';
+import { PvwaError } from '../pvwa/errors.js';
 import type { LogonAnswer, LogonRequest } from '../pvwa/types.js';
 import type { CookieSession, Credentials } from './credentials.js';
+import type { LogonGuard, LogonTry } from './logon-guard.js';
 import { clearedSessionCookie, cookieValues, SESSION_COOKIE, sessionCookie } from './cookie.js';
 import { CHALLENGE_TTL_MS, openChallenge, openSession, Sealer, sealChallenge, sealSession, SessionSecret } from './seal.js';
 
@@ -46,6 +48,8 @@ export interface LogonApi {
 export interface LogonScope {
   caller: Omit<PvwaCaller, 'token'>;
   credentials: Credentials;
+  /** The client's address (its TCP peer), for the logon throttle. */
+  clientAddress?: string;
   /** Set-Cookie values of the response (written by the /graphql route). */
   responseCookies: string[];
   /** The PVWA client bound to the request's token; throws UNAUTHENTICATED when there is none. */
@@ -54,6 +58,8 @@ export interface LogonScope {
 
 export interface LogonOptions {
   secret: SessionSecret;
+  /** Failed logons and issued challenges of this replica. */
+  guard: LogonGuard;
   maxAgeMs: number;
   secureCookie: boolean;
   pvwa: Pick<PvwaPort, 'logon'>;
@@ -96,23 +102,52 @@ export class LogonService {
       password: input.password,
       concurrentSession: input.concurrentSession ?? false,
     };
-    const answer = await this.options.pvwa.logon(logon, request.caller);
+    const answer = await this.tryLogon(request, logon);
     return this.result(request, answer, logon, input.delivery ?? 'TOKEN');
   }
 
   private async respondToChallenge(request: LogonScope, challengeId: string, response: string, delivery: SessionDelivery): Promise<LogonOutcome> {
+    // One message whatever the reason (altered, expired, issued by another replica, answered, or
+    // dead after wrong codes): which one it was is no caller's business.
+    const invalid = () => badUserInput('The logon challenge is invalid, has expired or was already answered; log on again.', { argument: 'challengeId' });
     const state = openChallenge(this.sealer, challengeId, Date.now());
-    if (state === null) throw badUserInput('The logon challenge is invalid or has expired; log on again.', { argument: 'challengeId' });
+    if (state === null) throw invalid();
     requireText(response, 'response');
+    const answering = this.options.guard.answerChallenge(state.nonce);
+    if (answering === null) throw invalid();
     const logon: LogonRequest = { method: state.method, username: state.username, password: response, cookies: state.cookies };
-    const answer = await this.options.pvwa.logon(logon, request.caller);
+    const answer = await this.tryLogon(request, logon, answering);
     return this.result(request, answer, logon, delivery);
+  }
+
+  /**
+   * One Logon call, unless this user name or client address failed too often lately
+   * (RATE_LIMITED, no PVWA call). A refusal counts against both (and against the challenge it
+   * answers); a session clears the user's count.
+   */
+  private async tryLogon(request: LogonScope, logon: LogonRequest, challenge?: LogonTry): Promise<LogonAnswer> {
+    const attempt = this.options.guard.begin(logon.username, request.clientAddress);
+    if (typeof attempt === 'number') {
+      challenge?.ended();
+      throw rateLimited(attempt);
+    }
+    const tries = challenge ? [attempt, challenge] : [attempt];
+    try {
+      const answer = await this.options.pvwa.logon(logon, request.caller);
+      for (const one of tries) one.succeeded();
+      return answer;
+    } catch (error) {
+      const refused = error instanceof PvwaError && error.failure === 'refused';
+      for (const one of tries) (refused ? one.refused() : one.ended());
+      throw error;
+    }
   }
 
   /** A token is delivered as asked; a challenge is sealed with what answering it needs. */
   private result(request: LogonScope, answer: LogonAnswer, logon: LogonRequest, delivery: SessionDelivery): LogonOutcome {
     if ('challenge' in answer) {
       const challengeId = sealChallenge(this.sealer, {
+        nonce: this.options.guard.issueChallenge(),
         username: logon.username,
         method: logon.method,
         cookies: mergeCookies(logon.cookies ?? [], answer.cookies),

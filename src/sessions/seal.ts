@@ -121,8 +121,10 @@ export function openSession(sealer: Sealer, sealed: string, now: number, maxAgeM
 /** How long a logon challenge can be answered. */
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 
-/** What answering a logon challenge needs, on any replica. */
+/** What answering a logon challenge needs. */
 export interface ChallengeState {
+  /** This challenge's nonce: the replica that issued it knows whether it may still be answered. */
+  nonce: string;
   username: string;
   method: LogonRequest['method'];
   /** The PVWA's cookies from the challenge's answer, as `name=value` pairs. */
@@ -132,14 +134,14 @@ export interface ChallengeState {
 }
 
 export function sealChallenge(sealer: Sealer, state: ChallengeState): string {
-  return sealer.seal('challenge', { u: state.username, m: state.method, c: state.cookies, exp: state.expiresAt });
+  return sealer.seal('challenge', { n: state.nonce, u: state.username, m: state.method, c: state.cookies, exp: state.expiresAt });
 }
 
 /** The state of a sealed challenge not expired at `now`; null otherwise. */
 export function openChallenge(sealer: Sealer, sealed: string, now: number): ChallengeState | null {
-  const value = sealer.open('challenge', sealed) as { u?: unknown; m?: unknown; c?: unknown; exp?: unknown } | null;
-  if (value === null || typeof value.u !== 'string' || !isLogonMethod(value.m)) return null;
+  const value = sealer.open('challenge', sealed) as { n?: unknown; u?: unknown; m?: unknown; c?: unknown; exp?: unknown } | null;
+  if (value === null || typeof value.n !== 'string' || typeof value.u !== 'string' || !isLogonMethod(value.m)) return null;
   if (!Array.isArray(value.c) || !value.c.every((pair) => typeof pair === 'string') || typeof value.exp !== 'number') return null;
   if (now > value.exp) return null;
-  return { username: value.u, method: value.m as ChallengeState['method'], cookies: value.c as string[], expiresAt: value.exp };
+  return { nonce: value.n, username: value.u, method: value.m as ChallengeState['method'], cookies: value.c as string[], expiresAt: value.exp };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, type Writable } from 'node:stream';
 import { createGzip, type Gzip } from 'node:zlib';
@@ -17,6 +18,11 @@ export type Fault =
   | { kind: 'wrong-shape' }
   /** Close the connection without an answer. */
   | { kind: 'reset' }
+  /**
+   * An error page that echoes the request's Cookie header and a cookie it sets itself (as some
+   * IIS and load balancer error pages do), with this status.
+   */
+  | { kind: 'echo'; status: number }
   /**
    * 200 with one JSON event of `bytes` bytes (a long string field), streamed as the client reads
    * it, so the simulator never holds it; `contentLength: false` sends it chunked, its length
@@ -68,6 +74,10 @@ export class Faults {
       case 'reset':
         req.socket.destroy();
         return;
+      case 'echo': {
+        const balancer = `BIGipServerPVWA=${randomBytes(6).toString('hex')}.20480.0000`;
+        return sendText(res, fault.status, `<html><body><h1>Runtime Error</h1><p>Cookie: ${req.headers.cookie ?? ''}</p><p>Set: ${balancer}</p></body></html>`, 'text/html', { 'set-cookie': `${balancer}; path=/; Secure` });
+      }
       case 'huge': {
         this.hugeWaiting.push(() => streamHuge(res, fault.bytes, fault.contentLength ?? true, fault.status ?? 200, fault.gzip ?? false));
         if (this.hugeWaiting.length >= (fault.together ?? 1)) for (const start of this.hugeWaiting.splice(0)) start();

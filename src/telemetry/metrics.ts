@@ -111,6 +111,12 @@ export class Metrics {
     gauge('pta_gateway_live_sessions_polled', 'Sessions whose events are polled for live subscriptions.', (s) => s.sessions);
   }
 
+  /** Gauges of the answer budget, read when scraped. */
+  trackAnswers(stats: () => { bytes: number; waiting: number }): void {
+    new Gauge({ name: 'pta_gateway_answer_bytes_held', help: 'Bytes of large answers being built or written now (their estimate, then their size), held in the answer budget.', registers: [this.registry], collect() { this.set(stats().bytes); } });
+    new Gauge({ name: 'pta_gateway_answers_waiting', help: 'Operations waiting for room in the answer budget.', registers: [this.registry], collect() { this.set(stats().waiting); } });
+  }
+
   /** One upstream event list read and its size. */
   eventRead(kind: ReadKind, bytes: number): void {
     this.eventReads.inc({ kind });

@@ -38,6 +38,8 @@ export class RequestRecord implements PvwaCallObserver {
   /** performance.now() when the request arrived. */
   readonly arrivedAt = performance.now();
   private ended = false;
+  /** The room its answer holds in the answer budget, given back when the request ends. */
+  private answer: { resize(bytes: number): void; release(): void } | null = null;
 
   constructor(
     readonly requestId: string,
@@ -81,10 +83,23 @@ export class RequestRecord implements PvwaCallObserver {
     if (this.outcome === 'OK') this.outcome = code;
   }
 
+  /** Room held for the answer until the request ends (its answer written, or its client gone). */
+  holdAnswer(reservation: { resize(bytes: number): void; release(): void }): void {
+    this.answer?.release();
+    this.answer = reservation;
+  }
+
+  /** The answer's real size, once rendered. */
+  answerRendered(bytes: number): void {
+    this.answer?.resize(bytes);
+  }
+
   /** The answer is done (or cut short): one log line and one metrics sample, once. */
   end(status: number): void {
     if (this.ended) return;
     this.ended = true;
+    this.answer?.release();
+    this.answer = null;
     // A 500 is a failure of the gateway whatever an earlier error said (the answer failed after it).
     if (status === 500) this.outcome = 'INTERNAL_SERVER_ERROR';
     else if (status >= 500) this.failed('INTERNAL_SERVER_ERROR');

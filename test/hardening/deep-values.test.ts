@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createApollo, createSchema } from '../../src/apollo.js';
+import { AnswerBudget } from '../../src/graph/answer-budget.js';
 import { SnapshotStore } from '../../src/events/snapshot-store.js';
 import { createLogonService } from '../../src/sessions/logon.js';
+import { LogonGuard } from '../../src/sessions/logon-guard.js';
 import { loadConfig } from '../../src/config.js';
-import { boundDepth, MAX_JSON_DEPTH, TRUNCATED_MARKER } from '../../src/graph/passthrough.js';
+import { boundDepth, MAX_JSON_DEPTH, TRUNCATED_MARKER } from '../../src/pvwa/validate.js';
 import { graphqlRoute } from '../../src/http/graphql.js';
 import type { PvwaApi, PvwaPort } from '../../src/pvwa/client.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -76,6 +78,31 @@ describe('passed-through JSON is bounded in depth', () => {
   });
 });
 
+describe('an event nested thousands of levels deep in a session snapshot', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ logLevel: 'info' });
+  });
+  afterAll(() => h.close());
+
+  it('is cut as it enters: every delta read of its session keeps working, with data and the warning', async () => {
+    const time = 1_700_000_000_000;
+    const deep = `{"id":"deep-1","type":"T","score":1,"createTime":${time},"lastUpdateTime":${time},"mStatus":"OPEN","additionalData":${nestedJson(5000)}}`;
+    // The same list, answered to the first (full) read and to the deltas after it: the deltas
+    // re-send the event inside their overlap, which is compared with the one the snapshot holds.
+    h.sim.setFault({ kind: 'status', status: 200, body: `[${deep}]` }, { times: 3, methods: ['GET'] });
+    const query = '{ securityEvents { totalCount nodes { id additionalData { raw } } } }';
+    for (let read = 0; read < 3; read++) {
+      const { status, body } = await h.gql(query);
+      expect(status).toBe(200);
+      expect(body).toEqual({ data: { securityEvents: { totalCount: 1, nodes: [{ id: 'deep-1', additionalData: { raw: cutAt64() } }] } }, extensions: { warnings: [WARNING] } });
+    }
+    const reads = h.logs.filter((line) => line.msg === 'graphql request').map((line) => line.read);
+    expect(reads).toEqual(['full', 'delta', 'delta']);
+    expect(h.logs.filter((line) => ['error', 'fatal'].includes(line.level))).toEqual([]);
+  });
+});
+
 describe('boundDepth', () => {
   it('returns a value of at most 64 levels as it is (the same object), and cuts a deeper one at 64', () => {
     const ok = JSON.parse(nestedJson(64));
@@ -100,7 +127,7 @@ describe('any 500 the gateway answers', () => {
   beforeAll(async () => {
     const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) }) });
     const config = loadConfig({ PVWA_URL: 'http://127.0.0.1:1/PasswordVault' });
-    const apollo = createApollo(config, logger, createSchema(config));
+    const apollo = createApollo(config, logger, createSchema(config), { budget: new AnswerBudget({ totalBytes: 1e9, perSessionBytes: 1e9, maxWaitMs: 1000 }), eventBytes: () => 0 });
     await apollo.start();
     // A stand-in client, only to produce what no real PVWA answer can (JSON has no BigInt): an
     // answer that cannot be serialised, which Apollo answers with HTTP 500 outside any field.
@@ -109,9 +136,10 @@ describe('any 500 the gateway answers', () => {
     };
     const pvwa = { bind: () => api as PvwaApi, logon: () => Promise.reject(new Error('not used')) } satisfies PvwaPort;
     const store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10_000, maxBytes: 1024 * 1024 });
-    const logons = createLogonService({ secret: undefined, maxAgeMs: 60_000, secureCookie: true, pvwa, sessionEnded: () => {} }, logger);
+    const guard = new LogonGuard({ maxFailuresPerUser: 5, maxFailuresPerAddress: 20, windowMs: 60_000, maxWrongCodes: 3, challengeTtlMs: 60_000, maxTracked: 100 });
+    const logons = createLogonService({ secret: undefined, maxAgeMs: 60_000, secureCookie: true, pvwa, sessionEnded: () => {}, guard }, logger);
     const deps = { pvwa, logger, logons, store, snapshotReads: false };
-    const route = graphqlRoute({ apollo, deps, telemetry: new Telemetry(logger, new Metrics(10)), maxRequestBytes: 65536 });
+    const route = graphqlRoute({ apollo, deps, telemetry: new Telemetry(logger, new Metrics(10)), maxRequestBytes: 65536, writeTimeoutMs: 30_000 });
     server = createServer((req, res) => void route(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

@@ -1,20 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startHarness, type Harness } from '../support/harness.js';
 
-const waitFor = async (check: () => Promise<boolean>, ms = 3000) => {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return false;
-};
-
 describe('health probes', () => {
   let h: Harness;
   let base: string;
   beforeAll(async () => {
-    h = await startHarness({ env: { READINESS_INTERVAL_MS: '100', READINESS_TIMEOUT_MS: '200', SHUTDOWN_DELAY_MS: '400' } });
+    h = await startHarness({ logLevel: 'info', env: { READINESS_INTERVAL_MS: '100', READINESS_TIMEOUT_MS: '2000', SHUTDOWN_DELAY_MS: '400' } });
     base = h.gateway.url.replace('/graphql', '');
   });
   afterAll(() => h.close());
@@ -33,14 +24,19 @@ describe('health probes', () => {
     expect(await ready.json()).toEqual({ status: 'ready' });
 
     const port = Number(new URL(h.sim.url).port);
+    const reachable = h.logs.filter((line) => line.msg === 'PVWA reachable').length;
+    const unreachable = h.logs.filter((line) => line.msg === 'PVWA unreachable: /readyz answers 503').length;
     await h.sim.close();
-    expect(await waitFor(async () => (await status('/readyz')) === 503)).toBe(true);
+    // The background check logs each change of the answer.
+    await h.logged((line) => line.msg === 'PVWA unreachable: /readyz answers 503', unreachable + 1);
+    expect(await status('/readyz')).toBe(503);
     const unready = await fetch(`${base}/readyz`);
     expect(await unready.json()).toEqual({ status: 'unready', reason: 'PVWA unreachable' });
     expect(await status('/healthz')).toBe(200);
 
     await h.sim.start(port);
-    expect(await waitFor(async () => (await status('/readyz')) === 200)).toBe(true);
+    await h.logged((line) => line.msg === 'PVWA reachable', reachable + 1);
+    expect(await status('/readyz')).toBe(200);
     // The checks are plain TCP connections: the PVWA never saw an HTTP request from them.
     expect(h.sim.requests).toHaveLength(0);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { TRUNCATED_MARKER } from '../../src/graph/passthrough.js';
+import { TRUNCATED_MARKER } from '../../src/pvwa/validate.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { RISK_FIELDS } from './support.js';
 

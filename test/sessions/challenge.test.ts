@@ -48,7 +48,7 @@ describe('RADIUS logon challenges', () => {
     expect(answer.headers.authorization).toBeUndefined();
     // The challengeId holds what the next answer needs, sealed: the PVWA's cookies among it.
     expect(openChallenge(testSealer(), challengeId, Date.now())).toEqual({
-      username: 'radius', method: 'RADIUS', cookies: answer.headers.cookie!.split('; '), expiresAt: expect.any(Number),
+      nonce: expect.stringMatching(/^[\w-]{22}$/), username: 'radius', method: 'RADIUS', cookies: answer.headers.cookie!.split('; '), expiresAt: expect.any(Number),
     });
   });
 
@@ -87,18 +87,18 @@ describe('RADIUS logon challenges', () => {
 
   it.each([
     ['altered', () => {
-      const id = sealChallenge(testSealer(), { username: 'radius', method: 'RADIUS', cookies: [], expiresAt: Date.now() + CHALLENGE_TTL_MS });
+      const id = sealChallenge(testSealer(), { nonce: 'n1', username: 'radius', method: 'RADIUS', cookies: [], expiresAt: Date.now() + CHALLENGE_TTL_MS });
       return id.slice(0, 20) + (id[20] === 'A' ? 'B' : 'A') + id.slice(21);
     }],
-    ['sealed with another secret', () => sealChallenge(new Sealer(SessionSecret.random()), { username: 'radius', method: 'RADIUS', cookies: [], expiresAt: Date.now() + CHALLENGE_TTL_MS })],
-    ['expired', () => sealChallenge(testSealer(), { username: 'radius', method: 'RADIUS', cookies: [], expiresAt: Date.now() - 1 })],
+    ['sealed with another secret', () => sealChallenge(new Sealer(SessionSecret.random()), { nonce: 'n1', username: 'radius', method: 'RADIUS', cookies: [], expiresAt: Date.now() + CHALLENGE_TTL_MS })],
+    ['expired', () => sealChallenge(testSealer(), { nonce: 'n1', username: 'radius', method: 'RADIUS', cookies: [], expiresAt: Date.now() - 1 })],
     ['made up', () => 'radius'],
   ])('a challengeId %s is BAD_USER_INPUT, without a PVWA call', async (_what, make) => {
     const answer = await h.gql(RESPOND, { challengeId: make(), response: '123456' }, { token: null });
     expect(answer.body).toEqual({
       data: null,
       errors: [{
-        message: 'The logon challenge is invalid or has expired; log on again.', locations: [{ line: 2, column: 3 }], path: ['respondToLogonChallenge'],
+        message: 'The logon challenge is invalid, has expired or was already answered; log on again.', locations: [{ line: 2, column: 3 }], path: ['respondToLogonChallenge'],
         extensions: { code: 'BAD_USER_INPUT', argument: 'challengeId' },
       }],
     });
@@ -125,16 +125,20 @@ describe('RADIUS logon challenges', () => {
     });
     afterAll(() => other.stop());
 
-    it('continues a challenge begun here, and reads the cookie it sets', async () => {
+    it('refuses a challenge begun on the first replica (challenges are kept per replica), and reads a session cookie the first one sealed', async () => {
       const first = await h.gql(LOGON, RADIUS_LOGON, { token: null });
       const post = (query: string, variables: object, headers: Record<string, string> = {}) =>
         fetch(other.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
-      const second = await post(RESPOND, { challengeId: first.body.data!.logon.challengeId, response: '123456', delivery: 'COOKIE' });
-      expect(await second.json()).toEqual({ data: { respondToLogonChallenge: { __typename: 'LogonSuccess', delivery: 'COOKIE', token: null } } });
-      const cookie = second.headers.getSetCookie()[0].split(';', 1)[0];
-      // Back on the first replica, the cookie the other one sealed works.
-      const list = await h.gql(LIST, {}, { token: null, headers: { cookie } });
-      expect(list.body.errors).toBeUndefined();
+      h.sim.clearRequests();
+      const elsewhere = await post(RESPOND, { challengeId: first.body.data!.logon.challengeId, response: '123456', delivery: 'COOKIE' });
+      expect(((await elsewhere.json()) as { errors: unknown[] }).errors[0]).toMatchObject({ message: 'The logon challenge is invalid, has expired or was already answered; log on again.', extensions: { code: 'BAD_USER_INPUT' } });
+      expect(h.sim.requests).toEqual([]);
+      // The same challenge on the replica that issued it goes on.
+      const here = await h.gql(RESPOND, { challengeId: first.body.data!.logon.challengeId, response: '123456', delivery: 'COOKIE' }, { token: null });
+      const cookie = sessionCookieOf(here);
+      // A session cookie opens on every replica with the same secret.
+      const list = await post(LIST, {}, { cookie: `pta_session=${cookie}` });
+      expect(((await list.json()) as { errors?: unknown }).errors).toBeUndefined();
     });
   });
 });

@@ -42,7 +42,7 @@ describe('sessions never reach the logs, errors or metrics', () => {
     const third = (await run(h.gql(LOGON, { input: { method: 'RADIUS', username: 'bob-radius', password: 'Bob-Radius-Pa55-4c2d' } }, { token: null }))).body.data!.logon.challengeId as string;
     await run(h.gql(RESPOND, { challengeId: third, response: '000999' }, { token: null }));
     await run(withCookie(h, LIST, cookie.slice(0, -4) + 'AAAA'));
-    const expired = sealChallenge(testSealer(), { username: 'bob-radius', method: 'RADIUS', cookies: ['ASP.NET_SessionId=abc'], expiresAt: Date.now() - 1 });
+    const expired = sealChallenge(testSealer(), { nonce: 'n1', username: 'bob-radius', method: 'RADIUS', cookies: ['ASP.NET_SessionId=abc'], expiresAt: Date.now() - 1 });
     await run(h.gql(RESPOND, { challengeId: expired, response: '918273' }, { token: null }));
     h.sim.setFault({ kind: 'status', status: 500, body: JSON.stringify({ ErrorCode: 'X9', ErrorMessage: 'no such password Alice-Pa55word-e1b7' }) }, { times: 1 });
     const echoed = await run(h.gql(LOGON, { input: { username: 'alice', password: 'Alice-Pa55word-e1b7' } }, { token: null }));
@@ -67,5 +67,22 @@ describe('sessions never reach the logs, errors or metrics', () => {
       expect(metrics).not.toContain(value);
       expect(errors).not.toContain(value);
     }
+  });
+
+  it('scrubs the PVWA cookies an error page echoes (the challenge\'s and the page\'s own) from the debug log and the error', async () => {
+    const challenge = (await h.gql(LOGON, { input: { method: 'RADIUS', username: 'bob-radius', password: 'Bob-Radius-Pa55-4c2d' } }, { token: null })).body.data!.logon.challengeId as string;
+    h.sim.clearRequests();
+    h.sim.setFault({ kind: 'echo', status: 500 }, { times: 1, methods: ['POST'] });
+    const answer = await h.gql(RESPOND, { challengeId: challenge, response: '918273' }, { token: null });
+    expect(answer.body.errors![0]).toMatchObject({ message: 'The PVWA answered with HTTP 500.', extensions: { code: 'UPSTREAM_ERROR', upstreamStatus: 500 } });
+    const sent = authCalls(h)[0].headers.cookie!;
+    const values = sent.split('; ').map((pair) => pair.split('=')[1]);
+    expect(values).toHaveLength(2);
+    const line = h.logs.find((entry) => entry.msg === 'PVWA error answer' && String(entry.upstreamText).includes('Runtime Error'))!;
+    expect(line.upstreamText).toContain('Cookie: ASP.NET_SessionId=[cookie]; BIGipServerPVWA=[cookie]');
+    // The cookie the error page set itself.
+    expect(line.upstreamText).toContain('Set: BIGipServerPVWA=[cookie]');
+    for (const value of values) expect(h.logText()).not.toContain(value);
+    expect(h.logText()).not.toMatch(/BIGipServerPVWA=[0-9a-f]{12}\.20480/);
   });
 });

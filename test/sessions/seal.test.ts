@@ -60,7 +60,7 @@ describe('sealed sessions', () => {
 });
 
 describe('sealed challenges', () => {
-  const state: ChallengeState = { username: 'radius-user', method: 'RADIUS', cookies: ['ASP.NET_SessionId=abc', 'lb=1'], expiresAt: NOW + CHALLENGE_TTL_MS };
+  const state: ChallengeState = { nonce: 'n1', username: 'radius-user', method: 'RADIUS', cookies: ['ASP.NET_SessionId=abc', 'lb=1'], expiresAt: NOW + CHALLENGE_TTL_MS };
 
   it('open to their state until they expire', () => {
     const sealed = sealChallenge(sealer, state);

@@ -34,6 +34,8 @@ export interface Harness {
   logs: Array<Record<string, any>>;
   /** The raw log output. */
   logText(): string;
+  /** Resolves with the log lines `match` keeps once there are `count` of them (written so far or from now on). */
+  logged(match: (line: Record<string, any>) => boolean, count?: number): Promise<Array<Record<string, any>>>;
   /** POSTs a GraphQL request; `token` goes in Authorization as given (null: no header). */
   gql(query: string, variables?: Record<string, unknown>, options?: { token?: string | null; headers?: Record<string, string> }): Promise<GraphQLAnswer>;
   close(): Promise<void>;
@@ -45,9 +47,15 @@ export async function startHarness(
 ): Promise<Harness> {
   const sim = await startSimulator({ eventCount: 40, ...options.simulator });
   const chunks: string[] = [];
+  /** Waiters for log lines, told of each line as it is written. */
+  const waiters = new Set<(line: Record<string, any>) => void>();
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      chunks.push(chunk.toString('utf8'));
+      const text = chunk.toString('utf8');
+      chunks.push(text);
+      if (waiters.size > 0) {
+        for (const line of text.split('\n').filter(Boolean)) for (const waiter of [...waiters]) waiter(JSON.parse(line) as Record<string, any>);
+      }
       callback();
     },
   });
@@ -70,6 +78,20 @@ export async function startHarness(
       return logText().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
     },
     logText,
+    logged(match, count = 1) {
+      return new Promise((resolve) => {
+        const seen = logText().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>).filter(match);
+        if (seen.length >= count) return resolve(seen);
+        const waiter = (line: Record<string, any>) => {
+          if (!match(line)) return;
+          seen.push(line);
+          if (seen.length < count) return;
+          waiters.delete(waiter);
+          resolve(seen);
+        };
+        waiters.add(waiter);
+      });
+    },
     async gql(query, variables, { token = DEMO_TOKEN, headers = {} } = {}) {
       const response = await fetch(gateway.url, {
         method: 'POST',

@@ -1,10 +1,10 @@
-import pLimit from 'p-limit';
 import { badUserInput, ErrorCode, viewOfError, type ErrorView } from '../../errors.js';
 import { PvwaError } from '../../pvwa/errors.js';
 import { eventIdProblem } from '../../pvwa/paths.js';
 import type { PvwaEvent } from '../../pvwa/types.js';
 import type { LogonResultResolvers, MutationResolvers } from '../generated/resolvers-types.js';
 import { checkEventId, statusChange } from '../input.js';
+import type { SessionLimits } from '../session-limits.js';
 
 /** One item of `updateEventStatuses`. */
 interface ItemResult {
@@ -13,7 +13,7 @@ interface ItemResult {
   error: ErrorView | null;
 }
 
-export function mutationResolvers(bulk: { maxIds: number; concurrency: number }): MutationResolvers {
+export function mutationResolvers(bulk: { maxIds: number; limits: SessionLimits }): MutationResolvers {
   return {
     async updateEventStatus(_parent, { id, status, closeReason, reasonText }, context) {
       checkEventId(id);
@@ -29,8 +29,9 @@ export function mutationResolvers(bulk: { maxIds: number; concurrency: number })
       }
       const change = statusChange(status, closeReason, reasonText);
       const api = context.pvwa();
-      // Per call, not shared: one caller's batch never waits behind another's.
-      const limit = pLimit(bulk.concurrency);
+      // Shared by the session's bulk calls: together they have PVWA_BULK_CONCURRENCY PATCHes in flight.
+      const session = context.sessionKey() as string;
+      const limit = (task: () => Promise<ItemResult>) => bulk.limits.run(session, task);
       let sessionGone: ErrorView | null = null;
 
       const update = async (id: string): Promise<ItemResult> => {

@@ -1,5 +1,6 @@
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/resolvers-types.js';
+import { SessionLimits } from '../session-limits.js';
 import { Account } from './Account.js';
 import { Audit } from './Audit.js';
 import { SecurityEventConnection } from './Connection.js';
@@ -10,15 +11,19 @@ import { Query } from './Query.js';
 import { RiskEvent, RiskEventConnection, RiskSummary } from './RiskEvent.js';
 import { riskMutation, riskQuery } from './Risks.js';
 import { SecurityEvent } from './SecurityEvent.js';
+import { securityEventStats, SecurityEventStats } from './SecurityEventStats.js';
 import { SecurityEventChange, Subscription } from './Subscription.js';
 
-/** The resolvers; the bulk mutation's bounds come from the configuration. */
-export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: number }): Resolvers {
+/**
+ * The resolvers; the bulk mutation's bounds come from the configuration, and `now` (epoch ms,
+ * Date.now by default) is the clock of securityEventStats' "today".
+ */
+export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: number; now?: () => number }): Resolvers {
   return {
     DateTime: DateTimeResolver,
     JSONObject: JSONObjectResolver,
-    Query: { ...Query, ...riskQuery },
-    Mutation: { ...mutationResolvers({ maxIds: options.bulkMaxIds, concurrency: options.bulkConcurrency }), ...riskMutation },
+    Query: { ...Query, securityEventStats: securityEventStats(options.now ?? Date.now), ...riskQuery },
+    Mutation: { ...mutationResolvers({ maxIds: options.bulkMaxIds, limits: new SessionLimits(options.bulkConcurrency) }), ...riskMutation },
     Subscription,
     SecurityEventChange,
     LogonResult,
@@ -29,6 +34,7 @@ export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: 
     ResolvedAddress,
     EventAdditionalData,
     SecurityEventConnection,
+    SecurityEventStats,
     RiskEvent,
     RiskEventConnection,
     RiskSummary,
