@@ -32,6 +32,8 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** The gateway is building too many large answers at once, for everyone or for this session (HTTP 503, `retryAfterSeconds`). */
   GATEWAY_BUSY: 'GATEWAY_BUSY',
+  /** The PVWA is too old for what was asked (risk events need PVWA 13.2 or later). */
+  UNSUPPORTED_BY_PVWA: 'UNSUPPORTED_BY_PVWA',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -83,6 +85,7 @@ export function codeOfPvwaError(error: PvwaError): ErrorCode {
     case 'bad-response': case 'redirect': return ErrorCode.UPSTREAM_ERROR;
     case 'refused': return ErrorCode.UNAUTHENTICATED;
     case 'shutdown': return ErrorCode.SHUTTING_DOWN;
+    case 'unsupported': return ErrorCode.UNSUPPORTED_BY_PVWA;
     case 'status':
       switch (error.details.status) {
         case 400: return ErrorCode.BAD_USER_INPUT;

@@ -14,7 +14,8 @@ import type { SnapshotReadMark } from './sources.js';
  * answer is sent again, without executing or serialising anything. Kept in the session's snapshot
  * (keyed by the token's hash, counted in the snapshot budget, dropped with the session), so it
  * never reaches another session. Only queries without errors, that read exactly the whole-list
- * snapshot and set no cookie, are kept.
+ * snapshot and set no cookie, are kept: an answer that also needed another PVWA call (risk events,
+ * which no snapshot holds) would serve that part stale.
  */
 export interface RenderedRequest {
   /**
@@ -45,7 +46,7 @@ export function renderedAnswers(store: SnapshotStore, session: string, request: 
       return kept;
     },
     keep(status, headers, body, setsCookie) {
-      if (status !== 200 || setsCookie || record.outcome !== 'OK' || record.operationType !== 'query') return;
+      if (status !== 200 || setsCookie || record.outcome !== 'OK' || record.operationType !== 'query' || record.calledBeyondEvents) return;
       if (reads.length !== 1 || reads[0].accountId !== undefined) return;
       store.remember(session, undefined, request, {
         version: reads[0].version,

@@ -6,6 +6,15 @@ import type { CloseReason, CredentialsAction, EventStatus } from './generated/re
 export const MAX_REASON_TEXT = 100;
 export const MAX_PAGE_SIZE = 500;
 
+/** `first` of a page, checked: 1 to MAX_PAGE_SIZE; an explicit null is the default, 50. */
+export function pageSize(first: number | null | undefined): number {
+  const size = first ?? 50;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw badUserInput(`\`first\` must be between 1 and ${MAX_PAGE_SIZE}.`, { argument: 'first' });
+  }
+  return size;
+}
+
 /** BAD_USER_INPUT, before any upstream call, for an id the PVWA URL rules cannot carry. */
 export function checkEventId(id: string, argument = 'id'): void {
   const problem = eventIdProblem(id);

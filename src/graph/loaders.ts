@@ -4,7 +4,7 @@ import type { EventSource, SortedEvent } from '../events/types.js';
 import type { PvwaEvent, PvwaEventQuery } from '../pvwa/types.js';
 import type { RequestRecord } from '../telemetry/record.js';
 import { createVaultLoaders, type VaultLoaders, type VaultReads } from './vault-loaders.js';
-import type { Warning } from './warnings.js';
+import { reportSkipped, type Warning } from './warnings.js';
 
 export interface Loaders extends VaultLoaders {
   /** One upstream GET per distinct source key in a request; the checked events in page order. */
@@ -23,16 +23,11 @@ export function createLoaders(source: EventSource, vault: VaultReads, warnings: 
   async function load(query: PvwaEventQuery): Promise<SortedEvent[]> {
     const { events, skipped, kind } = await source.read(query);
     record.eventsRead(kind);
-    for (const { eventId, problem } of skipped) {
-      const key = `${eventId}|${problem}`;
+    for (const item of skipped) {
+      const key = `${item.eventId}|${item.problem}`;
       if (reported.has(key)) continue;
       reported.add(key);
-      logger.warn({ eventId, problem }, 'PVWA event left out: it cannot be mapped');
-      warnings.push({
-        code: 'UPSTREAM_EVENT_SKIPPED',
-        message: `A security event from the PVWA was left out because ${problem}.`,
-        ...(eventId !== undefined ? { eventId } : {}),
-      });
+      reportSkipped({ warnings, logger }, 'security event', item);
     }
     return events;
   }

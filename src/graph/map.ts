@@ -86,3 +86,8 @@ export function toInt(value: unknown): number | null {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   return Number.isInteger(n) && n >= INT_MIN && n <= INT_MAX ? n : null;
 }
+
+/** A finite number, or null. */
+export function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}

@@ -16,7 +16,7 @@ export interface EventEdge {
   node: PvwaEvent;
 }
 
-/** One page: the parent of SecurityEventConnection and of PageInfo. */
+/** One page: the parent of SecurityEventConnection. */
 export interface EventPage {
   items: SortedEvent[];
   totalCount: number;

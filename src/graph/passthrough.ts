@@ -17,11 +17,12 @@ export interface EventDetails {
 }
 
 /** Where a passed-through value sits: a field of an event, or of a Vault account. */
-export type PassThroughPlace = { eventId: string; field: string } | { accountId: string; field: string };
+export type PassThroughPlace = { eventId: string; field: string; what?: string } | { accountId: string; field: string };
 
 /**
  * A PVWA value for a pass-through field, bounded in depth; when it had to be cut, a warning naming
- * the event (or account) and the field (once per request) and a log line.
+ * the event (or account) and the field (once per request) and a log line. `what` the event is:
+ * a security event unless said.
  */
 export function passThrough<T>(value: T, where: PassThroughPlace, sink: WarningSink): T {
   const bounded = boundDepth(value);
@@ -32,7 +33,7 @@ export function passThrough<T>(value: T, where: PassThroughPlace, sink: WarningS
     sink.logger.warn({ requestId: sink.record.requestId, ...owner, field: where.field }, `PVWA value nested deeper than ${MAX_JSON_DEPTH} levels: cut`);
     warnings.push({
       code: 'UPSTREAM_VALUE_TRUNCATED',
-      message: `A value of ${owner.eventId !== undefined ? 'a security event' : 'a Vault account'} from the PVWA was nested deeper than ${MAX_JSON_DEPTH} levels; \`${where.field}\` is cut at that depth.`,
+      message: `A value of ${owner.eventId !== undefined ? `a ${('what' in where ? where.what : undefined) ?? 'security event'}` : 'a Vault account'} from the PVWA was nested deeper than ${MAX_JSON_DEPTH} levels; \`${where.field}\` is cut at that depth.`,
       ...owner,
       field: where.field,
     });

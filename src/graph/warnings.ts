@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SkippedEvent } from '../pvwa/validate.js';
 
 /** Something the caller should know although the request succeeded (response `extensions.warnings`). */
 export interface Warning {
@@ -18,4 +19,17 @@ export interface WarningSink {
   warnings: Warning[];
   logger: Logger;
   record: { requestId: string };
+}
+
+/**
+ * An item of a PVWA answer left out because it cannot be shown (`what`: a security event, a risk
+ * event, ...): logged, and told in the response's warnings.
+ */
+export function reportSkipped(sink: Pick<WarningSink, 'warnings' | 'logger'>, what: string, { eventId, problem }: SkippedEvent): void {
+  sink.logger.warn({ eventId, problem }, 'PVWA event left out: it cannot be mapped');
+  sink.warnings.push({
+    code: 'UPSTREAM_EVENT_SKIPPED',
+    message: `A ${what} from the PVWA was left out because ${problem}.`,
+    ...(eventId !== undefined ? { eventId } : {}),
+  });
 }

@@ -7,6 +7,7 @@ import { parseJson, UNAVAILABLE_CODES } from './failures.js';
 import {
   ACCOUNTS_PATH, CREDENTIALS_ACTIONS, EVENTS_PATH, eventPath, LIVE_SESSION_ACTIONS, LIVE_SESSIONS_PATH, LOGGED_ON_USER_PATH, LOGOFF_PATH, logonPath, resourcePath,
 } from './paths.js';
+import { PvwaRisks, type PvwaRiskApi } from './risks.js';
 import {
   emptyCacheOptions, leanRequest, pvwaTlsOptions, PvwaTransport,
   type CallContext, type Caller, type LogonCaller, type PvwaCaller, type PvwaEndpoint,
@@ -53,8 +54,8 @@ export interface PvwaClientOptions {
   onTokenRefused?: (token: string, refusal: TokenRefusal) => void;
 }
 
-/** What a resolver can ask of the PVWA, already bound to one caller. */
-export interface PvwaApi {
+/** What a resolver can ask of the PVWA, already bound to one caller (the risk API's calls included). */
+export interface PvwaApi extends PvwaRiskApi {
   /** GET /API/pta/API/Events/: the raw list, each item unchecked, and its size. */
   getEvents(query: PvwaEventQuery): Promise<PvwaEventList>;
   /** PATCH /API/pta/API/Events/{id} with the PVWA body for `change`: the updated event, checked. */
@@ -116,12 +117,14 @@ export class PvwaClient implements PvwaPort {
   private readonly http: Record<PvwaEndpoint, Got>;
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
   private readonly transport: PvwaTransport;
+  private readonly risks: PvwaRisks;
 
   constructor(
     private readonly options: PvwaClientOptions,
     private readonly logger: Logger,
   ) {
     this.transport = new PvwaTransport(options, logger);
+    this.risks = new PvwaRisks((endpoint, caller, path, body) => this.call(endpoint, caller, path, body), logger);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
     this.agents = {
       http: new HttpAgent(agentOptions),
@@ -159,19 +162,25 @@ export class PvwaClient implements PvwaPort {
       method: 'GET',
       retry: { limit: options.getRetries, methods: ['GET'], statusCodes: [429, 502, 503, 504], errorCodes: [...UNAVAILABLE_CODES] },
     });
+    const patch = base.extend({
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      // Setting a status is idempotent: repeating the PATCH leaves the event as one PATCH would.
+      // Still, it is retried only once and only when the PVWA surely did not act on it or said
+      // it could not (refused or reset connection, 502/503/504), never on a timeout.
+      retry: { limit: 1, methods: ['PATCH'], statusCodes: [502, 503, 504], errorCodes: ['ECONNREFUSED', 'ECONNRESET'] },
+    });
     this.http = {
       getEvents: read,
       getAccount: read,
       getLiveSession: read,
       getLoggedOnUser: read,
-      updateEvent: base.extend({
-        method: 'PATCH',
-        headers: { 'content-type': 'application/json' },
-        // Setting a status is idempotent: repeating the PATCH leaves the event as one PATCH would.
-        // Still, it is retried only once and only when the PVWA surely did not act on it or said
-        // it could not (refused or reset connection, 502/503/504), never on a timeout.
-        retry: { limit: 1, methods: ['PATCH'], statusCodes: [502, 503, 504], errorCodes: ['ECONNREFUSED', 'ECONNRESET'] },
-      }),
+      updateEvent: patch,
+      // The risk API's calls keep the same policies: its GETs are retried as the events' list is,
+      // the PATCH of a risk event's status as a security event's.
+      getRiskEvents: read,
+      getRiskSummary: read,
+      updateRiskEvent: patch,
       // Never retried: a repeated logon can count twice against the user's lockout, or spend a
       // one-time code; a repeated logoff is pointless.
       logon: base.extend({ method: 'POST', headers: { 'content-type': 'application/json' }, retry: { limit: 0 } }),
@@ -206,6 +215,9 @@ export class PvwaClient implements PvwaPort {
       controlLiveSession: async (id, action) => {
         await this.call('liveSessionAction', caller, resourcePath(LIVE_SESSIONS_PATH, id, LIVE_SESSION_ACTIONS[action]));
       },
+      getRiskEvents: (query) => this.risks.getRiskEvents(caller, query),
+      getRiskSummary: () => this.risks.getRiskSummary(caller),
+      updateRiskEvent: (id, change) => this.risks.updateRiskEvent(caller, id, change),
     };
   }
 

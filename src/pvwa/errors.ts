@@ -17,7 +17,9 @@ export type PvwaFailure =
   /** The PVWA answered 2xx, but not with what was asked for (HTML, broken JSON, wrong shape, too big). */
   | 'bad-response'
   /** The gateway is shutting down: the call was stopped before the PVWA answered, or never started. */
-  | 'shutdown';
+  | 'shutdown'
+  /** The PVWA does not offer what was asked (a route newer PVWAs have answered 404: risk events before 13.2). */
+  | 'unsupported';
 
 export class PvwaError extends Error {
   override readonly name = 'PvwaError';

@@ -30,6 +30,18 @@ export function eventPath(id: string): string {
 }
 
 /**
+ * The risk events API (PVWA 13.2+). The list and the summary are written with a trailing `/`,
+ * one risk event without (the docs and psPAS); `RisksEvents` with both s's, for the PATCH too.
+ */
+export const RISK_EVENTS_PATH = 'API/pta/API/Risks/RisksEvents/';
+export const RISK_SUMMARY_PATH = 'API/pta/API/Risks/Summary/';
+
+/** The path of one risk event, for an id that passed `eventIdProblem` (the same URL rules as `eventPath`). */
+export function riskEventPath(id: string): string {
+  return resourcePath(RISK_EVENTS_PATH, id);
+}
+
+/**
  * The path of the object `id` under `base` (one of the *_PATH constants), or of one of its
  * actions, for an id that passed `eventIdProblem` (the same URL rules hold for every id). An id
  * with a dot gets the trailing `/` the PVWA requires, after the action when there is one.

@@ -15,13 +15,18 @@ import { pvwaErrorFrom, redirectFailure, shuttingDown, type UpstreamAnswer } fro
 
 export type PvwaEndpoint =
   | 'getEvents' | 'updateEvent' | 'logon' | 'logoff'
-  | 'getAccount' | 'getLiveSession' | 'getLoggedOnUser' | 'credentialsAction' | 'liveSessionAction';
+  | 'getAccount' | 'getLiveSession' | 'getLoggedOnUser' | 'credentialsAction' | 'liveSessionAction'
+  | 'getRiskEvents' | 'getRiskSummary' | 'updateRiskEvent';
 
 /** Every endpoint, for metrics that start each label at zero. */
 export const PVWA_ENDPOINTS: readonly PvwaEndpoint[] = [
   'getEvents', 'updateEvent', 'logon', 'logoff',
   'getAccount', 'getLiveSession', 'getLoggedOnUser', 'credentialsAction', 'liveSessionAction',
+  'getRiskEvents', 'getRiskSummary', 'updateRiskEvent',
 ];
+
+/** The endpoints that fetch a list of events: they wait for a list slot and may be as large as PVWA_MAX_BODY_BYTES. */
+const LIST_ENDPOINTS: ReadonlySet<PvwaEndpoint> = new Set(['getEvents', 'getRiskEvents']);
 
 /** Who a call is made for: every PVWA call carries the caller's own token. */
 export interface PvwaCaller {
@@ -182,7 +187,7 @@ export class PvwaTransport {
     const deadlineTimer = setTimeout(() => call.abort('deadline'), this.options.deadlineMs);
     this.calls.add(call);
     try {
-      return endpoint === 'getEvents' ? await this.throughListGate(http, call) : await this.send(http, call);
+      return LIST_ENDPOINTS.has(endpoint) ? await this.throughListGate(http, call) : await this.send(http, call);
     } finally {
       clearTimeout(deadlineTimer);
       this.calls.delete(call);
@@ -233,7 +238,7 @@ export class PvwaTransport {
     const { endpoint, caller, body } = call;
     if (this.options.insecureTls) this.logger.warn({ endpoint }, 'calling the PVWA without TLS verification');
     // Only a list may be large; any other answer (an event, an error) is one object.
-    const cap = endpoint === 'getEvents' ? this.options.maxBodyBytes : this.options.maxEventBytes;
+    const cap = LIST_ENDPOINTS.has(endpoint) ? this.options.maxBodyBytes : this.options.maxEventBytes;
     return new Promise<UpstreamAnswer>((resolve, reject) => {
       let tooBig = false;
       let settled = false;

@@ -83,18 +83,29 @@ export interface SkippedEvent {
 
 /** A PVWA list split into the events the graph can show and the items it cannot. */
 export function partitionEvents(items: readonly unknown[]): { events: PvwaEvent[]; skipped: SkippedEvent[] } {
-  const events: PvwaEvent[] = [];
+  const { kept, skipped } = partition<PvwaEvent>(items, eventProblem);
+  return { events: kept, skipped };
+}
+
+/** Items of a PVWA list split by `problemOf` into those the graph can show and those it cannot. */
+export function partition<T>(items: readonly unknown[], problemOf: (item: unknown) => string | null): { kept: T[]; skipped: SkippedEvent[] } {
+  const kept: T[] = [];
   const skipped: SkippedEvent[] = [];
   for (const item of items) {
-    const problem = eventProblem(item);
+    const problem = problemOf(item);
     if (problem === null) {
-      events.push(item as PvwaEvent);
+      kept.push(item as T);
       continue;
     }
-    const id = (item as { id?: unknown } | null)?.id;
-    skipped.push(typeof id === 'string' && id !== '' ? { eventId: id, problem } : { problem });
+    skipped.push(skippedItem(item, problem));
   }
-  return { events, skipped };
+  return { kept, skipped };
+}
+
+/** An item left out for `problem`, named by its id when it has a usable one. */
+export function skippedItem(item: unknown, problem: string): SkippedEvent {
+  const id = (item as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id !== '' ? { eventId: id, problem } : { problem };
 }
 
 /** Most levels of nesting passed through; the value itself is level 1. */

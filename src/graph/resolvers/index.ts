@@ -3,13 +3,15 @@ import type { Resolvers } from '../generated/resolvers-types.js';
 import { SessionLimits } from '../session-limits.js';
 import { Account } from './Account.js';
 import { Audit } from './Audit.js';
-import { PageInfo, SecurityEventConnection } from './Connection.js';
+import { SecurityEventConnection } from './Connection.js';
 import { EventAdditionalData } from './EventAdditionalData.js';
 import { LogonResult, mutationResolvers } from './Mutation.js';
 import { NetworkAddress, ResolvedAddress } from './NetworkAddress.js';
 import { LiveSession } from './LiveSession.js';
 import { Query } from './Query.js';
 import { respondMutation, respondQuery } from './respond.js';
+import { RiskEvent, RiskEventConnection, RiskSummary } from './RiskEvent.js';
+import { riskMutation, riskQuery } from './Risks.js';
 import { SecurityEvent } from './SecurityEvent.js';
 import { securityEventStats, SecurityEventStats } from './SecurityEventStats.js';
 import { SecurityEventChange, Subscription } from './Subscription.js';
@@ -24,8 +26,8 @@ export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: 
   return {
     DateTime: DateTimeResolver,
     JSONObject: JSONObjectResolver,
-    Query: { ...Query, securityEventStats: securityEventStats(options.now ?? Date.now), ...respondQuery },
-    Mutation: { ...mutationResolvers({ maxIds: options.bulkMaxIds, limits: new SessionLimits(options.bulkConcurrency) }), ...respondMutation },
+    Query: { ...Query, securityEventStats: securityEventStats(options.now ?? Date.now), ...respondQuery, ...riskQuery },
+    Mutation: { ...mutationResolvers({ maxIds: options.bulkMaxIds, limits: new SessionLimits(options.bulkConcurrency) }), ...respondMutation, ...riskMutation },
     Subscription,
     SecurityEventChange,
     LogonResult,
@@ -36,11 +38,13 @@ export function createResolvers(options: { bulkMaxIds: number; bulkConcurrency: 
     ResolvedAddress,
     EventAdditionalData,
     SecurityEventConnection,
-    PageInfo,
     SecurityEventStats,
     VaultAccount,
     SecretManagement,
     LiveSession,
     VaultUser,
+    RiskEvent,
+    RiskEventConnection,
+    RiskSummary,
   };
 }
