@@ -17,11 +17,12 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { createDemoEvents } from '../src/simulator/data.js';
-import { SCENARIOS, type Side } from './scenarios.js';
+import { SCENARIOS, type Scenario, type Side } from './scenarios.js';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -68,6 +69,8 @@ const pinned = (cpu: number, command: string, commandArgs: string[]) => (canPin 
 function startProcess(name: string, cpu: number, commandArgs: string[], env: Record<string, string>, readyLine?: string): Promise<ChildProcess> {
   const [command, argv] = pinned(cpu, process.execPath, commandArgs);
   const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Every server goes when the bench does, even when a check throws mid-scenario.
+  children.push(child);
   child.on('exit', (code, signal) => {
     if (!stopping) {
       process.stderr.write(`${name} exited (${code ?? signal})\n`);
@@ -225,17 +228,17 @@ interface SideRuns {
 async function main(): Promise<void> {
   const [simPort, proxyPort, gatewayPort, peerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const sim = await startProcess('upstream', 0, ['--import', 'tsx', 'bench/upstream.ts'], { PORT: String(simPort) }, 'ready');
-  children.push(sim);
   const pvwaUrl = `http://127.0.0.1:${simPort}/PasswordVault`;
   const proxy = await startProcess('proxy', 0, ['--import', 'tsx', 'bench/proxy.ts'], { PORT: String(proxyPort), UPSTREAM: `http://127.0.0.1:${simPort}` }, 'ready');
-  children.push(proxy);
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   // A fresh gateway per scenario, so each scenario's peak RSS is its own.
-  const startGatewayProcess = async (): Promise<ChildProcess> => {
+  const startGatewayProcess = async (scenario?: Scenario): Promise<ChildProcess> => {
+    for (const [path, content] of Object.entries(scenario?.gatewayFiles ?? {})) writeFileSync(path, content);
     const child = await startProcess('gateway', 0, [...START_FLAGS, 'dist/main.js'], {
       NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(gatewayPort), HOST: '127.0.0.1',
       SESSION_SECRET: randomBytes(32).toString('base64'),
+      ...scenario?.gatewayEnv,
     });
     for (let i = 0; ; i++) {
       if (await fetch(`${gatewayUrl}/readyz`).then((r) => r.ok, () => false)) return child;
@@ -259,7 +262,10 @@ async function main(): Promise<void> {
   const events = createDemoEvents(2000);
   // The proxy passes the full list on every list request, and the peer reads it: its size, once.
   const fullListBytes = (await (await fetch(`${pvwaUrl}/API/pta/API/Events/`, { headers: { authorization: TOKEN } })).arrayBuffer()).byteLength;
-  const scenarios = SCENARIOS({ events, token: TOKEN, gateway: gatewayUrl, proxy: `http://127.0.0.1:${proxyPort}`, peer: peerUrl });
+  // Files a scenario's gateway reads (a manifest of trusted documents), gone with the run.
+  const workDir = mkdtempSync(join(tmpdir(), 'pta-bench-'));
+  process.on('exit', () => rmSync(workDir, { recursive: true, force: true }));
+  const scenarios = SCENARIOS({ events, token: TOKEN, gateway: gatewayUrl, proxy: `http://127.0.0.1:${proxyPort}`, peer: peerUrl, workDir });
 
   if (SOAK) {
     const gateway = await startGatewayProcess();
@@ -274,10 +280,10 @@ async function main(): Promise<void> {
   if (selected.some((s) => s.peer)) installPeer();
   const peakRssMb = { gateway: {} as Record<string, number>, peer: {} as Record<string, number> };
   for (const scenario of selected) {
-    const gateway = await startGatewayProcess();
+    const gateway = await startGatewayProcess(scenario);
     const peer = scenario.peer ? await startPeerProcess() : null;
     await scenario.check();
-    const isWrite = scenario.name === 'close' || scenario.name === 'close-warm';
+    const isWrite = scenario.name.startsWith('close');
     for (const connections of [1, 64]) {
       const sides: SideRuns[] = [
         { name: 'gateway', side: scenario.gateway, pid: serverPid(gateway), runs: [], bytes: () => gatewayListBytes(gatewayUrl), prepare: scenario.prepareGateway?.bind(scenario) },
