@@ -161,8 +161,10 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
   let stopping = false;
   const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
   const allowsOrigin = originMatcher(config.CORS_ORIGINS);
-  const cors = createCors(allowsOrigin);
-  const graphql = graphqlRoute({ apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES, writeTimeoutMs: config.HTTP_WRITE_TIMEOUT_MS });
+  const cors = createCors({ allows: allowsOrigin, extraHeaders: config.CORS_ALLOWED_HEADERS, refused: (refusal, reason, origin, details) => telemetry.refused(refusal, reason, origin, details) });
+  const graphql = graphqlRoute({
+    apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES, writeTimeoutMs: config.HTTP_WRITE_TIMEOUT_MS, allowsOrigin, compression: config.COMPRESSION,
+  });
   const graphqlEndpoint: Handler = (req, res) => {
     if (cors(req, res) || ide?.servePage(req, res)) return;
     graphql(req, res).catch((error: unknown) => {
@@ -204,7 +206,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     hub,
     telemetry,
     allowOrigin: allowsOrigin,
-    tokenOfRequest: (req) => logons.fromCookie(req.headers.cookie).token,
+    sessionOfRequest: (req) => logons.fromCookie(req.headers.cookie),
   });
   metrics.trackLive(() => ({ sockets: websocket.sockets, ...hub.stats }));
 
