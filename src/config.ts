@@ -140,7 +140,7 @@ export const CONFIG_VARIABLES = {
   ),
   COMPRESSION: bool.default(true).describe('`false` sends answers uncompressed, for deployments whose proxy compresses. Otherwise answers of 1 KB or more are compressed with brotli or gzip, as the client\'s `Accept-Encoding` prefers.'),
   SESSION_SECRET: sessionSecret.optional().describe(
-    'Key material (at least 32 random bytes, hex or base64) that seals session cookies and logon challenges; every replica needs the same one. Required when `NODE_ENV=production`; in development an unset secret is made per process (logged as a warning).',
+    'Key material (at least 32 random bytes, hex or base64) that seals session cookies and logon challenges; every replica needs the same one. Required when `NODE_ENV=production`; in development an unset secret is made per process (logged as a warning), or, on the embedded simulator, derived from the checkout\'s development seed (it survives a restart).',
   ),
   SESSION_MAX_AGE_MS: z.coerce
     .number({ error: 'must be a positive number of ms' })
