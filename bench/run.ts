@@ -13,7 +13,7 @@
  *   npm run bench                 the full run (about 12 minutes)
  *   npm run bench -- --quick      shorter runs, for a quick look while profiling
  *   npm run bench -- --soak       the close scenario for 5 minutes: RSS at the start and the end
- *   BENCH_ONLY=close,page         only these scenarios
+ *   BENCH_ONLY=close,page         only these scenarios (and their variants: page runs page-br and page-gzip too)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -98,7 +98,7 @@ function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
  * `mean` is the mean latency by Little's law (connections / throughput): autocannon records
  * latencies in whole milliseconds, too coarse for sub-millisecond answers; p50 and p99 are its own.
  */
-interface Run { rps: number; p50: number; p99: number; mean: number; cpuMsPerReq: number; errors: number; upstreamBytesPerReq: number }
+interface Run { rps: number; p50: number; p99: number; mean: number; cpuMsPerReq: number; errors: number; upstreamBytesPerReq: number; bytesPerResponse: number }
 
 function autocannon(side: Side, connections: number, seconds: number): Run & { requests: number } {
   const argv = ['node_modules/autocannon/autocannon.js', '-j', '-c', String(connections), '-d', String(seconds), '-m', side.method];
@@ -109,6 +109,7 @@ function autocannon(side: Side, connections: number, seconds: number): Run & { r
   const out = execFileSync(command, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } });
   const result = JSON.parse(out) as {
     requests: { average: number; total: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number; timeouts: number;
+    throughput: { total: number };
   };
   return {
     rps: result.requests.average,
@@ -118,6 +119,8 @@ function autocannon(side: Side, connections: number, seconds: number): Run & { r
     requests: result.requests.total,
     cpuMsPerReq: 0,
     upstreamBytesPerReq: NaN,
+    // What the client received per answer, headers included, as sent (compressed or not).
+    bytesPerResponse: result.requests.total > 0 ? result.throughput.total / result.requests.total : NaN,
     errors: result.errors + result.non2xx + result.timeouts,
   };
 }
@@ -191,6 +194,7 @@ function summarise(runs: Run[]) {
     mean: median(runs.map((r) => r.mean)),
     cpuMsPerReq: median(runs.map((r) => r.cpuMsPerReq)),
     upstreamBytesPerReq: median(runs.map((r) => r.upstreamBytesPerReq)),
+    bytesPerResponse: median(runs.map((r) => r.bytesPerResponse)),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
   };
 }
@@ -270,7 +274,7 @@ async function main(): Promise<void> {
 
   const rows = [];
   const only = process.env.BENCH_ONLY?.split(',');
-  const selected = scenarios.filter((s) => !only || only.includes(s.name));
+  const selected = scenarios.filter((s) => !only || only.includes(s.name) || (s.variantOf !== undefined && only.includes(s.variantOf)));
   if (selected.some((s) => s.peer)) installPeer();
   const peakRssMb = { gateway: {} as Record<string, number>, peer: {} as Record<string, number> };
   for (const scenario of selected) {
@@ -349,8 +353,8 @@ function render(report: Report): string {
   const lines = [
     `Run ${report.date} on ${String(report.machine.cpus)}, Node ${String(report.machine.node)}, ${report.machine.pinned ? 'servers on CPU 0, load on CPU 1' : 'unpinned'}.`,
     '',
-    '| scenario | c | gateway req/s | proxy req/s | ratio | gateway p50 / p99 ms | proxy p50 / p99 ms | gateway mean ms | proxy mean ms | mean ratio | gateway CPU ms/req | proxy CPU ms/req | CPU ratio | upstream bytes/req gateway / proxy | peer req/s | peer mean ms | peer CPU ms/req | req/s gateway / peer | mean gateway / peer | added ms gateway / peer | added ratio gateway / peer | CPU gateway / peer |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | c | gateway req/s | proxy req/s | ratio | gateway p50 / p99 ms | proxy p50 / p99 ms | gateway mean ms | proxy mean ms | mean ratio | gateway CPU ms/req | proxy CPU ms/req | CPU ratio | upstream bytes/req gateway / proxy | bytes/answer gateway / proxy | peer req/s | peer mean ms | peer CPU ms/req | req/s gateway / peer | mean gateway / peer | added ms gateway / peer | added ratio gateway / peer | CPU gateway / peer |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of report.rows) {
     const q = r.peer;
@@ -358,7 +362,7 @@ function render(report: Report): string {
     const peerCells = q && v
       ? `${f(q.rps, 0)} | ${f(q.mean, 3)} | ${f(q.cpuMsPerReq, 3)} | ${f(v.throughputRatio)} | ${f(v.meanLatencyRatio)} | ${f(v.addedLatencyMs.gateway, 3)} / ${f(v.addedLatencyMs.peer, 3)} | ${f(v.addedLatencyRatio ?? NaN)} | ${f(v.cpuRatio)}`
       : 'n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a';
-    lines.push(`| ${r.scenario} | ${r.connections} | ${f(r.gateway.rps, 0)} | ${f(r.proxy.rps, 0)} | ${f(r.throughputRatio)} | ${r.gateway.p50} / ${r.gateway.p99} | ${r.proxy.p50} / ${r.proxy.p99} | ${f(r.gateway.mean, 3)} | ${f(r.proxy.mean, 3)} | ${f(r.meanLatencyRatio)} | ${f(r.gateway.cpuMsPerReq, 3)} | ${f(r.proxy.cpuMsPerReq, 3)} | ${f(r.cpuRatio)} | ${f(r.gateway.upstreamBytesPerReq, 0)} / ${f(r.proxy.upstreamBytesPerReq, 0)} | ${peerCells} |`);
+    lines.push(`| ${r.scenario} | ${r.connections} | ${f(r.gateway.rps, 0)} | ${f(r.proxy.rps, 0)} | ${f(r.throughputRatio)} | ${r.gateway.p50} / ${r.gateway.p99} | ${r.proxy.p50} / ${r.proxy.p99} | ${f(r.gateway.mean, 3)} | ${f(r.proxy.mean, 3)} | ${f(r.meanLatencyRatio)} | ${f(r.gateway.cpuMsPerReq, 3)} | ${f(r.proxy.cpuMsPerReq, 3)} | ${f(r.cpuRatio)} | ${f(r.gateway.upstreamBytesPerReq, 0)} / ${f(r.proxy.upstreamBytesPerReq, 0)} | ${f(r.gateway.bytesPerResponse ?? NaN, 0)} / ${f(r.proxy.bytesPerResponse ?? NaN, 0)} | ${peerCells} |`);
   }
   lines.push('', '`ratio` and `mean ratio` are gateway / proxy, `CPU ratio` proxy / gateway. The columns after the peer\'s own are gateway / peer: requests/s, then costs (below 1: the gateway costs less than the peer); "added" is the mean latency over the proxy\'s, its ratio n/a where a side adds none.');
   const list = (entries: Record<string, number> | undefined) => Object.entries(entries ?? {}).map(([name, mb]) => `${name} ${f(mb, 1)} MB`).join(', ') || 'none';

@@ -9,10 +9,12 @@ export interface Side {
   body?: string;
 }
 
-export type ScenarioName = 'close' | 'close-warm' | 'page' | 'lookup' | 'stats';
+export type ScenarioName = 'close' | 'close-warm' | 'page' | 'page-br' | 'page-gzip' | 'lookup' | 'stats';
 
 export interface Scenario {
   name: ScenarioName;
+  /** A variant of another scenario (the same request, compressed): BENCH_ONLY=<that one> runs it too. */
+  variantOf?: ScenarioName;
   gateway: Side;
   proxy: Side;
   /** The same GraphQL request to the same-stack peer (bench/peers/apollo-rest); absent where the peer has no such operation. */
@@ -137,6 +139,24 @@ export function SCENARIOS(options: { events: Array<Record<string, any>>; token: 
         await ask(listProxy);
       },
     },
+    // The page again, compressed as the client's Accept-Encoding asks (docs/PERFORMANCE.md,
+    // Compression): what it costs the gateway and what it saves on the wire. The gateway alone
+    // compresses (the peer does not, the proxy passes the PVWA's bytes): no peer column.
+    ...(['br', 'gzip'] as const).map((encoding): Scenario => {
+      const compressed: Side = { ...page.gateway, headers: { ...page.gateway.headers, 'accept-encoding': encoding } };
+      return {
+        name: `page-${encoding}`,
+        variantOf: 'page',
+        gateway: compressed,
+        proxy: listProxy,
+        check: async () => {
+          const response = await fetch(compressed.url, { method: compressed.method, headers: compressed.headers, body: compressed.body });
+          if (response.headers.get('content-encoding') !== encoding) throw new Error(`scenario check failed: page-${encoding} came with content-encoding ${response.headers.get('content-encoding')}`);
+          await ask(compressed, (d) => d.securityEvents.nodes.length === 50 && d.securityEvents.totalCount === events.length);
+          await ask(listProxy);
+        },
+      };
+    }),
     {
       // No peer column: the peer serves no single-event lookup.
       name: 'lookup',
