@@ -13,7 +13,7 @@
  *   npm run bench                 the full run (about 12 minutes)
  *   npm run bench -- --quick      shorter runs, for a quick look while profiling
  *   npm run bench -- --soak       the close scenario for 5 minutes: RSS at the start and the end
- *   BENCH_ONLY=close,page         only these scenarios (and their variants: page runs page-br and page-gzip too)
+ *   BENCH_ONLY=close,page         only these scenarios (and their variants: page runs the page-br, page-gzip and page-fresh ones too)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -104,6 +104,7 @@ function autocannon(side: Side, connections: number, seconds: number): Run & { r
   const argv = ['node_modules/autocannon/autocannon.js', '-j', '-c', String(connections), '-d', String(seconds), '-m', side.method];
   for (const [key, value] of Object.entries(side.headers)) argv.push('-H', `${key}=${value}`);
   if (side.body !== undefined) argv.push('-b', side.body);
+  if (side.idReplacement) argv.push('-I');
   argv.push(side.url);
   const [command, args] = pinned(1, process.execPath, argv);
   const out = execFileSync(command, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } });

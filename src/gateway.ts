@@ -161,7 +161,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
   let stopping = false;
   const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
   const allowsOrigin = originMatcher(config.CORS_ORIGINS);
-  const cors = createCors({ allows: allowsOrigin, extraHeaders: config.CORS_ALLOWED_HEADERS, refused: (refusal, reason, origin, details) => telemetry.refused(refusal, reason, origin, details) });
+  const cors = createCors({ allows: allowsOrigin, extraHeaders: config.CORS_ALLOWED_HEADERS, blocked: (rule, reason, origin, details) => telemetry.blocked(rule, reason, origin, details) });
   const graphql = graphqlRoute({
     apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES, writeTimeoutMs: config.HTTP_WRITE_TIMEOUT_MS, allowsOrigin, compression: config.COMPRESSION,
   });

@@ -47,14 +47,14 @@ export interface CorsOptions {
   /** Request headers granted besides CLIENT_HEADERS (CORS_ALLOWED_HEADERS), lower case. */
   extraHeaders: readonly string[];
   /** Told of a preflight the browser will fail: its origin is not allowed, or it asks for headers not granted. */
-  refused: (refusal: 'cors-origin' | 'cors-headers', reason: string, origin: string, details?: Record<string, unknown>) => void;
+  blocked: (rule: 'cors-origin' | 'cors-headers', reason: string, origin: string, details?: Record<string, unknown>) => void;
 }
 
 /**
  * Applies CORS to a /graphql request. Answers a preflight itself (204, with the grant only for
  * an allowed origin) and returns true; otherwise sets the headers and returns false.
  */
-export function createCors({ allows, extraHeaders, refused }: CorsOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createCors({ allows, extraHeaders, blocked }: CorsOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const granted = [...new Set([...CLIENT_HEADERS, ...extraHeaders])];
   const grantedSet = new Set(granted);
   const allowHeaders = granted.join(', ');
@@ -73,9 +73,9 @@ export function createCors({ allows, extraHeaders, refused }: CorsOptions): (req
         res.setHeader('access-control-max-age', MAX_AGE_SECONDS);
         const asked = (header(req, 'access-control-request-headers') ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
         const denied = asked.filter((name) => !grantedSet.has(name));
-        if (denied.length > 0) refused('cors-headers', 'the preflight asks for request headers that are not allowed (add them to CORS_ALLOWED_HEADERS)', origin, { headers: denied });
+        if (denied.length > 0) blocked('cors-headers', 'the preflight asks for request headers that are not allowed (add them to CORS_ALLOWED_HEADERS)', origin, { headers: denied });
       } else {
-        refused('cors-origin', 'the origin is not in CORS_ORIGINS', origin);
+        blocked('cors-origin', 'the origin is not in CORS_ORIGINS', origin);
       }
       res.writeHead(204, { 'content-length': '0' });
       res.end();

@@ -80,7 +80,7 @@ export function graphqlRoute(options: {
     // Before anything that could call the PVWA.
     const csrf = csrfVerdict(req, allowsOrigin);
     if (csrf.pass === false) {
-      telemetry.refused('csrf', csrf.reason, header(req, 'origin'), { method: req.method, secFetchSite: header(req, 'sec-fetch-site') ?? null });
+      telemetry.blocked('csrf', csrf.reason, header(req, 'origin'), { method: req.method, secFetchSite: header(req, 'sec-fetch-site') ?? null });
       return sendJson(res, 400, { errors: [{ message: CSRF_MESSAGE, extensions: { code: 'BAD_REQUEST' } }] });
     }
     const headers = new HeaderMap();

@@ -128,7 +128,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     // A page of the gateway itself (its IDE) is same-origin; any other page must be allowed.
     const sameOrigin = origin !== undefined && req.headers.host !== undefined && /^https?:\/\/(.*)$/.exec(origin)?.[1] === req.headers.host;
     if (origin !== undefined && !sameOrigin && !options.allowOrigin(origin)) {
-      telemetry.refused('websocket-origin', 'the origin is neither the gateway\'s own nor in CORS_ORIGINS', origin);
+      telemetry.blocked('websocket-origin', 'the origin is neither the gateway\'s own nor in CORS_ORIGINS', origin);
       return refuse(socket, 403, 'Forbidden: this Origin is not allowed (CORS_ORIGINS)');
     }
     if (closing) return refuse(socket, 503, 'Service Unavailable: shutting down');
@@ -204,7 +204,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         const { token } = state.credentials;
         if (token === null) {
           const unauthorized = noSessionClose(state.credentials.stale, origin !== undefined);
-          telemetry.refused('websocket-auth', unauthorized.reason, origin);
+          telemetry.blocked('websocket-auth', unauthorized.reason, origin);
           socket.close(unauthorized.code, unauthorized.reason);
           return false;
         }
@@ -216,7 +216,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         } catch (error) {
           const refusal = tokenRefusal(error);
           if (refusal !== null) {
-            telemetry.refused('websocket-auth', `the PVWA refused the session at connect (${refusal})`, origin);
+            telemetry.blocked('websocket-auth', `the PVWA refused the session at connect (${refusal})`, origin);
             socket.close(REFUSAL_CLOSE[refusal].code, REFUSAL_CLOSE[refusal].reason);
           } else socket.close(1013, 'Try again later: the PVWA could not be read');
           return false;

@@ -3,9 +3,9 @@ import type { PvwaCall } from '../pvwa/client.js';
 import { CREDENTIALS_ACTIONS, LIVE_SESSION_ACTIONS } from '../pvwa/paths.js';
 import { PVWA_ENDPOINTS } from '../pvwa/transport.js';
 
-/** What refused a browser's request: the label of pta_gateway_refusals_total, and the log line's `refusal`. */
-export const REFUSALS = ['cors-origin', 'cors-headers', 'csrf', 'websocket-origin', 'websocket-auth'] as const;
-export type Refusal = (typeof REFUSALS)[number];
+/** The gateway's rule that blocked a browser's request: the label of pta_gateway_requests_blocked_total, and the log line's `rule`. */
+export const BLOCK_RULES = ['cors-origin', 'cors-headers', 'csrf', 'websocket-origin', 'websocket-auth'] as const;
+export type BlockRule = (typeof BLOCK_RULES)[number];
 
 /** How an event list read was served: the whole list, or only what changed since the session's snapshot. */
 export type ReadKind = 'full' | 'delta';
@@ -84,7 +84,7 @@ export class Metrics {
       this.timeouts.inc({ endpoint }, 0);
     }
     this.refusedConnections.inc({ reason: 'address' }, 0);
-    for (const refusal of REFUSALS) this.refusals.inc({ refusal }, 0);
+    for (const rule of BLOCK_RULES) this.blockedRequests.inc({ rule }, 0);
     for (const kind of ['full', 'delta']) {
       this.eventReads.inc({ kind }, 0);
       this.eventReadBytes.inc({ kind }, 0);
@@ -144,16 +144,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  private readonly refusals = new Counter({
-    name: 'pta_gateway_refusals_total',
-    help: 'Browser requests refused by the gateway\'s rules, by what refused them: cors-origin (a preflight from an origin not in CORS_ORIGINS), cors-headers (a preflight asking for headers not granted), csrf (CSRF prevention), websocket-origin (an upgrade from an origin not allowed), websocket-auth (a socket without a session, or whose session the PVWA refused at connect).',
-    labelNames: ['refusal'] as const,
+  private readonly blockedRequests = new Counter({
+    name: 'pta_gateway_requests_blocked_total',
+    help: 'Browser requests blocked by the gateway\'s own rules, by rule: cors-origin (a preflight from an origin not in CORS_ORIGINS), cors-headers (a preflight asking for headers not granted), csrf (CSRF prevention), websocket-origin (an upgrade from an origin not allowed), websocket-auth (a socket without a session, or whose session the PVWA refused at connect).',
+    labelNames: ['rule'] as const,
     registers: [this.registry],
   });
 
-  /** A request refused by one of the gateway's browser rules. */
-  refused(refusal: Refusal): void {
-    this.refusals.inc({ refusal });
+  /** A request blocked by one of the gateway's browser rules. */
+  blocked(rule: BlockRule): void {
+    this.blockedRequests.inc({ rule });
   }
 
   /** A client connection closed as it arrived. */

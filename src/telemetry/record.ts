@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PvwaCall, PvwaCallObserver } from '../pvwa/client.js';
-import type { Metrics, ReadKind, Refusal } from './metrics.js';
+import type { BlockRule, Metrics, ReadKind } from './metrics.js';
 
 /**
  * The request record: what a request's log line and metrics say about it. It is created when the
@@ -152,13 +152,13 @@ export class Telemetry {
   }
 
   /**
-   * A browser's request refused by one of the gateway's rules (CORS, CSRF, the WebSocket's
-   * origin or session): one `info` line with why and from which origin (never a cookie or token),
-   * and the metric. `details` says what the refusal was about (the headers asked for, say).
+   * A browser's request blocked by one of the gateway's own rules (CORS, CSRF, the WebSocket's
+   * origin or session): one `info` line with the rule, why and from which origin (never a cookie
+   * or token), and the metric. `details` says what it was about (the headers asked for, say).
    */
-  refused(refusal: Refusal, reason: string, origin: string | undefined, details: Record<string, unknown> = {}): void {
-    this.metrics.refused(refusal);
-    this.logger.info({ refusal, reason, origin: origin ?? null, ...details }, 'request refused');
+  blocked(rule: BlockRule, reason: string, origin: string | undefined, details: Record<string, unknown> = {}): void {
+    this.metrics.blocked(rule);
+    this.logger.info({ rule, reason, origin: origin ?? null, ...details }, 'request blocked');
   }
 
   requestEnded(record: RequestRecord, status: number, durationMs: number): void {

@@ -7,7 +7,7 @@ import { LOGON, sessionCookieOf } from '../support/sessions.js';
 
 // CSRF prevention for GET queries (README: Calling it from a browser dev server): Apollo's rule,
 // and the gateway's for a GET without Authorization that a browser says is same-origin or from an
-// allowed origin. Every refusal happens before any PVWA call, and is logged and counted.
+// allowed origin. A request is refused before any PVWA call, and the block is logged and counted.
 
 const ALLOWED = 'https://soc.example.com';
 const QUERY = '{ securityEvents(first: 1) { totalCount } }';
@@ -31,7 +31,7 @@ describe('CSRF prevention of /graphql', () => {
   const get = (credential: Credential, headers: Record<string, string>, query = QUERY) =>
     rawRequest(getUrl(h.gateway.url, query), { headers: { ...credentialHeaders(credential), ...headers } });
 
-  const refusalsLogged = () => h.logs.filter((line) => line.msg === 'request refused' && line.refusal === 'csrf');
+  const blocksLogged = () => h.logs.filter((line) => line.msg === 'request blocked' && line.rule === 'csrf');
 
   // [what, outcome, credential, headers]
   const GETS: Array<[string, 'served' | 'refused', Credential, Record<string, string>]> = [
@@ -54,17 +54,17 @@ describe('CSRF prevention of /graphql', () => {
   it.each(GETS)('a GET with %s is %s (refused: before any PVWA call, logged)', async (_what, outcome, credential, headers) => {
     const served = outcome === 'served';
     h.sim.clearRequests();
-    const before = refusalsLogged().length;
+    const before = blocksLogged().length;
     const answer = await get(credential, headers);
     expect(JSON.parse(answer.body.toString('utf8'))).toEqual(served ? SERVED : REFUSED);
     expect(answer.status).toBe(served ? 200 : 400);
     expect(eventCalls(h.sim)).toHaveLength(served ? 1 : 0);
-    if (served) return expect(refusalsLogged()).toHaveLength(before);
+    if (served) return expect(blocksLogged()).toHaveLength(before);
     expect(h.sim.requests).toEqual([]);
-    expect(refusalsLogged().slice(before)).toEqual([
+    expect(blocksLogged().slice(before)).toEqual([
       expect.objectContaining({
         level: 'info',
-        refusal: 'csrf',
+        rule: 'csrf',
         origin: headers.origin ?? null,
         method: 'GET',
         secFetchSite: headers['sec-fetch-site'] ?? null,
@@ -98,7 +98,7 @@ describe('CSRF prevention of /graphql', () => {
     expect(form.status).toBe(400);
     expect(JSON.parse(form.body.toString('utf8'))).toEqual(REFUSED);
     expect(h.sim.requests).toEqual([]);
-    expect(refusalsLogged().at(-1)).toMatchObject({ origin: ALLOWED, method: 'POST', reason: 'a POST with content-type text/plain (one a page can send across sites) and without a preflight header' });
+    expect(blocksLogged().at(-1)).toMatchObject({ origin: ALLOWED, method: 'POST', reason: 'a POST with content-type text/plain (one a page can send across sites) and without a preflight header' });
     const json = await h.gql(QUERY, {}, { token: null, headers: { cookie: `pta_session=${cookie}`, origin: 'https://evil.example.com' } });
     expect(json.body).toEqual(SERVED);
   });
@@ -113,9 +113,9 @@ describe('CSRF prevention of /graphql', () => {
     expect(h.sim.requests).toEqual([]);
   });
 
-  it('counts each refusal in pta_gateway_refusals_total{refusal="csrf"}', async () => {
-    expect(await metric(h, 'pta_gateway_refusals_total{refusal="csrf"}')).toBe(refusalsLogged().length);
-    expect(refusalsLogged().length).toBe(GETS.filter(([, outcome]) => outcome === 'refused').length + 3);
+  it('counts each in pta_gateway_requests_blocked_total{rule="csrf"}', async () => {
+    expect(await metric(h, 'pta_gateway_requests_blocked_total{rule="csrf"}')).toBe(blocksLogged().length);
+    expect(blocksLogged().length).toBe(GETS.filter(([, outcome]) => outcome === 'refused').length + 3);
     // No cookie value or token reaches a log line.
     expect(h.logText()).not.toContain(cookie);
   });
