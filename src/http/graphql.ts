@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { CSRF_SERVED_HEADER } from '../apollo.js';
+import { GraphQLError } from 'graphql';
 import { createContext, type ContextDeps } from '../context.js';
 import { ONE_TIME_FORMS, renderedAnswers, type AnswerForms, type RenderedRequest } from '../events/rendered-answers.js';
 import type { SnapshotReadMark } from '../events/sources.js';
 import type { GraphContext } from '../graph/context.js';
+import type { TrustedDocuments } from '../graph/trusted-documents.js';
 import { credentialsFrom, sessionKey } from '../sessions/credentials.js';
 import type { RequestRecord, Telemetry } from '../telemetry/record.js';
 import { CLIENT_ABORTED, header, readBody, sendJson } from './body.js';
@@ -31,12 +33,14 @@ export function graphqlRoute(options: {
   maxRequestBytes: number;
   /** Time the client has to read a whole answer once it is written (HTTP_WRITE_TIMEOUT_MS). */
   writeTimeoutMs: number;
+  /** The manifest of trusted documents (TRUSTED_DOCUMENTS), when there is one. */
+  trusted?: TrustedDocuments;
   /** Whether a browser page of this Origin may call (CORS_ORIGINS). */
   allowsOrigin: (origin: string) => boolean;
   /** Whether answers are compressed (COMPRESSION). */
   compression: boolean;
 }) {
-  const { apollo, deps, telemetry, maxRequestBytes, writeTimeoutMs, allowsOrigin, compression } = options;
+  const { apollo, deps, telemetry, maxRequestBytes, writeTimeoutMs, trusted, allowsOrigin, compression } = options;
   /**
    * Ends the answer with `body`. A client that has not read all of it within the write timeout is
    * cut off: its answer no longer holds memory (nor its room in the answer budget).
@@ -90,11 +94,22 @@ export function graphqlRoute(options: {
     if (csrf.pass === 'browser') headers.set(CSRF_SERVED_HEADER, '1');
     const url = req.url ?? '';
     const queryAt = url.indexOf('?');
-    const search = queryAt === -1 ? '' : url.slice(queryAt);
+    let search = queryAt === -1 ? '' : url.slice(queryAt);
+    let body = read.body;
+    // What makes two requests the same: a JSON POST's body, a GET's query string, as sent.
+    const same = req.method === 'POST' ? read.json : req.method === 'GET' && search !== '' ? search : undefined;
+    if (trusted) {
+      // The document the request names, before Apollo sees it (the same rule over WebSocket).
+      const named = namedDocument(trusted, search, body);
+      if (named instanceof GraphQLError) {
+        record.failed(String(named.extensions.code));
+        return sendJson(res, 400, { errors: [{ message: named.message, extensions: { code: named.extensions.code } }] });
+      }
+      if (named.documentId !== null) record.trustedDocument(named.documentId);
+      ({ search, body } = named);
+    }
     const responseCookies: string[] = [];
     const credentials = credentialsFrom((cookie) => deps.logons.fromCookie(cookie), header(req, 'authorization'), header(req, 'cookie'));
-    // What makes two requests the same: a JSON POST's body, a GET's query string.
-    const same = req.method === 'POST' ? read.json : req.method === 'GET' && search !== '' ? search : undefined;
     let rendered: RenderedRequest | null = null;
     let snapshotReads: SnapshotReadMark[] | undefined;
     if (deps.snapshotReads && same !== undefined && credentials.token !== null) {
@@ -108,20 +123,48 @@ export function graphqlRoute(options: {
       return deliver(req, res, record, 200, kept.body, rendered!.forms(kept));
     }
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search, body: read.body },
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search, body },
       context: async () => context,
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     if (responseCookies.length > 0) res.setHeader('set-cookie', responseCookies);
     const status = response.status ?? 200;
     if (response.body.kind === 'complete') {
-      const body = Buffer.from(response.body.string, 'utf8');
-      record.answerRendered(body.length);
-      const keptNow = rendered?.keep(status, response.headers, body, responseCookies.length > 0);
-      return deliver(req, res, record, status, body, keptNow ? rendered!.forms(keptNow) : ONE_TIME_FORMS);
+      const bytes = Buffer.from(response.body.string, 'utf8');
+      record.answerRendered(bytes.length);
+      const keptNow = rendered?.keep(status, response.headers, bytes, responseCookies.length > 0);
+      return deliver(req, res, record, status, bytes, keptNow ? rendered!.forms(keptNow) : ONE_TIME_FORMS);
     }
     res.statusCode = status;
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   };
+}
+
+/**
+ * The request with the document it names resolved by the manifest: a POST body's, or a GET's
+ * query string's `documentId` or `extensions.persistedQuery`, replaced by the document's text as
+ * `query` (what Apollo reads); the refusal when it names none the manifest holds, or (enforce) its
+ * text is not a trusted document's.
+ */
+function namedDocument(trusted: TrustedDocuments, search: string, body: unknown): { search: string; body: unknown; documentId: string | null } | GraphQLError {
+  if (body !== undefined) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return { search, body, documentId: null };
+    const { documentId: _named, ...rest } = body as Record<string, unknown>;
+    const resolved = trusted.resolve(body as Record<string, unknown>);
+    if (resolved instanceof GraphQLError) return resolved;
+    return { search, body: resolved.query === undefined ? rest : { ...rest, query: resolved.query }, documentId: resolved.documentId };
+  }
+  const params = new URLSearchParams(search);
+  let extensions: unknown;
+  try {
+    extensions = params.has('extensions') ? JSON.parse(params.get('extensions') as string) : undefined;
+  } catch {
+    extensions = undefined;
+  }
+  const resolved = trusted.resolve({ query: params.get('query') ?? undefined, documentId: params.get('documentId') ?? undefined, extensions });
+  if (resolved instanceof GraphQLError) return resolved;
+  params.delete('documentId');
+  if (resolved.query !== undefined) params.set('query', resolved.query);
+  return { search: params.size > 0 ? `?${params}` : '', body, documentId: resolved.documentId };
 }
