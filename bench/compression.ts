@@ -14,9 +14,8 @@
  *   npx tsx bench/compression.ts --levels   the first only
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { loadConfig } from '../src/config.js';
@@ -25,10 +24,9 @@ import { BROTLI_QUALITY, GZIP_LEVEL } from '../src/http/compression.js';
 import { startSimulator } from '../src/simulator/server.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { EVENT_FIELDS } from '../test/support/fields.js';
+import { canPin, CLK_TCK, cpuTicks, freePort, median, pinned } from './machine.js';
 
 const root = new URL('..', import.meta.url);
-const CLK_TCK = 100;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** The bench's `page` answer: securityEvents(first: 50) with every field, over 2,000 demo events. */
 async function pageAnswer(): Promise<Buffer> {
@@ -74,29 +72,6 @@ function levels(body: Buffer): string {
   return lines.join('\n');
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-const canPin = (() => {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true']);
-    return cpus().length >= 2;
-  } catch {
-    return false;
-  }
-})();
-const pinned = (cpu: number, args: string[]): [string, string[]] => (canPin ? ['taskset', ['-c', String(cpu), process.execPath, ...args]] : [process.execPath, args]);
-
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
 /** The hot path's model: answer the page, compressed per request with the sync or the async API. */
 const SERVER = `
 import { createServer } from 'node:http';
@@ -132,13 +107,13 @@ async function hotPath(body: Buffer): Promise<string> {
   for (const encoding of ['br', 'gzip']) {
     for (const mode of ['sync', 'async']) {
       const port = await freePort();
-      const [command, args] = pinned(0, [serverFile]);
+      const [command, args] = pinned(0, process.execPath, [serverFile]);
       const server = spawn(command, args, { env: { ...process.env, NODE_OPTIONS: '', PORT: String(port), BODY: bodyFile, MODE: mode, ENCODING: encoding, BR: String(BROTLI_QUALITY), GZ: String(GZIP_LEVEL) }, stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
       for (const connections of [1, 64]) {
         const runs: Array<{ rps: number; mean: number; cpu: number }> = [];
         const load = (seconds: number) => {
-          const [loadCommand, loadArgs] = pinned(1, ['node_modules/autocannon/autocannon.js', '-j', '-c', String(connections), '-d', String(seconds), '-H', `accept-encoding=${encoding}`, `http://127.0.0.1:${port}/`]);
+          const [loadCommand, loadArgs] = pinned(1, process.execPath, ['node_modules/autocannon/autocannon.js', '-j', '-c', String(connections), '-d', String(seconds), '-H', `accept-encoding=${encoding}`, `http://127.0.0.1:${port}/`]);
           return JSON.parse(execFileSync(loadCommand, loadArgs, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })) as { requests: { average: number; total: number } };
         };
         load(1);

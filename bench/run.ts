@@ -18,9 +18,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { createDemoEvents } from '../src/simulator/data.js';
+import { canPin, CLK_TCK, cpuTicks, freePort, median, pinned } from './machine.js';
 import { SCENARIOS, type Side } from './scenarios.js';
 
 const args = new Set(process.argv.slice(2));
@@ -33,7 +33,6 @@ const WARMUP_S = QUICK ? 1 : 2;
 const REPS = QUICK ? 3 : 5;
 const SOAK_S = Number(process.env.SOAK_SECONDS ?? 300);
 const TOKEN = 'demo-token';
-const CLK_TCK = 100;
 const root = new URL('..', import.meta.url);
 /** The V8 flags `npm start` gives node (package.json's start script): the bench runs what users run. */
 const START_FLAGS = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).scripts.start as string).split(/\s+/).filter((arg) => arg.startsWith('--'));
@@ -41,29 +40,6 @@ const START_FLAGS = (JSON.parse(readFileSync(new URL('package.json', root), 'utf
 const PEER_DIR = 'bench/peers/apollo-rest';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-const canPin = (() => {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true']);
-    return cpus().length >= 2;
-  } catch {
-    return false;
-  }
-})();
-const pinned = (cpu: number, command: string, commandArgs: string[]) => (canPin ? ['taskset', ['-c', String(cpu), command, ...commandArgs]] : [command, commandArgs]) as [string, string[]];
 
 function startProcess(name: string, cpu: number, commandArgs: string[], env: Record<string, string>, readyLine?: string): Promise<ChildProcess> {
   const [command, argv] = pinned(cpu, process.execPath, commandArgs);
@@ -84,11 +60,6 @@ function startProcess(name: string, cpu: number, commandArgs: string[], env: Rec
   });
 }
 
-/** The server process itself (under taskset, the child is node: taskset execs it). */
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) : NaN;
