@@ -128,7 +128,8 @@ class RequestContext implements GraphContext {
     // Answered from the request alone: it says nothing of the snapshot, so its answer is never
     // served again as a rendered answer (the same query with the token has another answer).
     this.parts.snapshotReads?.push(OUTSIDE_SNAPSHOTS);
-    return this.credentials.fromCookie ? { delivery: 'COOKIE', expiresAt: new Date(this.credentials.expiresAt!) } : { delivery: 'TOKEN', expiresAt: null };
+    const { fromCookie, expiresAt } = this.credentials;
+    return fromCookie && expiresAt !== undefined ? { delivery: 'COOKIE', expiresAt: new Date(expiresAt) } : { delivery: 'TOKEN', expiresAt: null };
   }
 
   private noSession() {

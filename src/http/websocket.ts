@@ -203,7 +203,9 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         const state = stateOf(ctx);
         const fromParams = ctx.connectionParams?.authorization;
         const origin = request.headers.origin;
-        state.credentials = typeof fromParams === 'string' ? { token: tokenFrom(fromParams), stale: false, fromCookie: false } : options.sessionOfRequest ? cookieCredentials(options.sessionOfRequest(request)) : NO_CREDENTIALS;
+        state.credentials = typeof fromParams === 'string'
+          ? { token: tokenFrom(fromParams), stale: false, fromCookie: false }
+          : cookieCredentials(options.sessionOfRequest?.(request) ?? NO_CREDENTIALS);
         const { token } = state.credentials;
         if (token === null) {
           const unauthorized = noSessionClose(state.credentials.stale, origin !== undefined);
