@@ -209,10 +209,12 @@ async function main(): Promise<void> {
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   // A fresh gateway per scenario, so each scenario's peak RSS is its own.
   const startGatewayProcess = async (): Promise<ChildProcess> => {
+    // Counted among the children, so a run that fails leaves no gateway behind.
     const child = await startProcess('gateway', 0, [...START_FLAGS, 'dist/main.js'], {
       NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(gatewayPort), HOST: '127.0.0.1',
       SESSION_SECRET: randomBytes(32).toString('base64'),
     });
+    children.push(child);
     for (let i = 0; ; i++) {
       if (await fetch(`${gatewayUrl}/readyz`).then((r) => r.ok, () => false)) return child;
       if (i > 100) throw new Error('gateway did not get ready');
