@@ -222,8 +222,11 @@ async function main(): Promise<void> {
     }
   };
   // A fresh peer per scenario too, in production mode; it prints `ready <url>` once it listens.
-  const startPeerProcess = () =>
-    startProcess('peer', 0, [`${PEER_DIR}/server.mjs`], { NODE_ENV: 'production', PVWA_URL: pvwaUrl, PORT: String(peerPort), HOST: '127.0.0.1' }, 'ready');
+  const startPeerProcess = async () => {
+    const child = await startProcess('peer', 0, [`${PEER_DIR}/server.mjs`], { NODE_ENV: 'production', PVWA_URL: pvwaUrl, PORT: String(peerPort), HOST: '127.0.0.1' }, 'ready');
+    children.push(child);
+    return child;
+  };
   const stopProcess = async (child: ChildProcess) => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     stopping = true;
