@@ -37,7 +37,7 @@ export interface RenderedRequest {
  */
 export interface AnswerForms {
   hash(make: () => string): string;
-  encoded(encoding: string, make: () => Buffer): Buffer;
+  encoded(encoding: string, make: () => Buffer | Promise<Buffer>): Buffer | Promise<Buffer>;
 }
 
 export const ONE_TIME_FORMS: AnswerForms = { hash: (make) => make(), encoded: (_encoding, make) => make() };
@@ -80,9 +80,12 @@ export function renderedAnswers(store: SnapshotStore, session: string, request: 
         encoded(encoding, make) {
           const kept = answer.encoded.get(encoding);
           if (kept) return kept;
-          const bytes = make();
-          store.rememberEncoded(session, undefined, request, answer, encoding, bytes);
-          return bytes;
+          const keep = (bytes: Buffer) => {
+            store.rememberEncoded(session, undefined, request, answer, encoding, bytes);
+            return bytes;
+          };
+          const made = make();
+          return Buffer.isBuffer(made) ? keep(made) : made.then(keep);
         },
       };
     },

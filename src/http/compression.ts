@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, brotliCompressSync, constants, gzip, gzipSync, type BrotliOptions, type ZlibOptions } from 'node:zlib';
 import type { AnswerForms } from '../events/rendered-answers.js';
 import { header } from './body.js';
 
@@ -7,8 +8,12 @@ import { header } from './body.js';
  * Compression of /graphql answers: brotli or gzip, as the client's Accept-Encoding prefers, for
  * answers of MIN_COMPRESSED_BYTES or more (COMPRESSION=false leaves it to a proxy in front).
  *
- * The levels and the sync API were chosen by measurement (docs/PERFORMANCE.md, Compression;
- * `npx tsx bench/compression.ts`).
+ * The levels, and the sync API for answers up to a page or two, were chosen by measurement
+ * (docs/PERFORMANCE.md, Compression; `npx tsx bench/compression.ts`): for a page of 50 events the
+ * sync call costs less CPU than handing the work to libuv's thread pool and back, and serves more
+ * requests under load. A larger answer (up to MAX_RESPONSE_BYTES, 4 MiB: some 35 ms of brotli)
+ * is compressed on the thread pool, so it does not hold the event loop, and every other request,
+ * that long.
  */
 
 export type Encoding = 'br' | 'gzip';
@@ -17,6 +22,11 @@ export type Encoding = 'br' | 'gzip';
 export const MIN_COMPRESSED_BYTES = 1024;
 export const BROTLI_QUALITY = 5;
 export const GZIP_LEVEL = 6;
+/** Answers this large or larger are compressed on the thread pool (about 2.5 ms of brotli and more). */
+export const ASYNC_COMPRESSION_BYTES = 256 * 1024;
+
+const brotliAsync = promisify<Buffer, BrotliOptions, Buffer>(brotliCompress);
+const gzipAsync = promisify<Buffer, ZlibOptions, Buffer>(gzip);
 
 /**
  * The encoding to answer a request with: of br and gzip, the one its Accept-Encoding gives the
@@ -47,30 +57,37 @@ export function negotiateEncoding(acceptEncoding: string | undefined): Encoding 
   return br >= gzip ? 'br' : 'gzip';
 }
 
-/** `body` encoded for transfer. Sync on purpose: measured cheaper than the thread pool for answers this size. */
+const brotliOptions = (body: Buffer): BrotliOptions => ({
+  params: {
+    [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+    [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+    [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+  },
+});
+
+/** `body` encoded for transfer, on this thread. */
 export function encode(body: Buffer, encoding: Encoding): Buffer {
-  if (encoding === 'gzip') return gzipSync(body, { level: GZIP_LEVEL });
-  return brotliCompressSync(body, {
-    params: {
-      [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
-      [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
-      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-    },
-  });
+  return encoding === 'gzip' ? gzipSync(body, { level: GZIP_LEVEL }) : brotliCompressSync(body, brotliOptions(body));
+}
+
+/** The same bytes as `encode`, made on this thread for an answer under ASYNC_COMPRESSION_BYTES, else on the thread pool. */
+function encodeAnswer(body: Buffer, encoding: Encoding): Buffer | Promise<Buffer> {
+  if (body.length < ASYNC_COMPRESSION_BYTES) return encode(body, encoding);
+  return encoding === 'gzip' ? gzipAsync(body, { level: GZIP_LEVEL }) : brotliAsync(body, brotliOptions(body));
 }
 
 /** An answer's body as it will be sent: its content coding (null: as it is) and, when asked, its bytes. */
 export interface OutgoingBody {
   encoding: Encoding | null;
-  bytes(): Buffer;
+  bytes(): Buffer | Promise<Buffer>;
 }
 
 /**
  * How the answer `body` will be sent to `req`: compressed when compression is on, the body is
  * MIN_COMPRESSED_BYTES or more and Accept-Encoding allows br or gzip. Sets `Vary:
  * Accept-Encoding` (whenever compression is on: a cache must not serve one form to a client that
- * asked for another) and `Content-Encoding`. The compressed bytes are made only when asked for (a
- * 304 needs none), through `forms`: a rendered answer keeps them.
+ * asked for another); the caller sets `Content-Encoding` with the bytes. The compressed bytes are
+ * made only when asked for (a 304 needs none), through `forms`: a rendered answer keeps them.
  */
 export function outgoingBody(req: IncomingMessage, res: ServerResponse, body: Buffer, forms: AnswerForms, enabled: boolean): OutgoingBody {
   if (!enabled) return { encoding: null, bytes: () => body };
@@ -78,6 +95,5 @@ export function outgoingBody(req: IncomingMessage, res: ServerResponse, body: Bu
   res.setHeader('vary', vary === undefined || vary === '' ? 'Accept-Encoding' : `${String(vary)}, Accept-Encoding`);
   const encoding = body.length >= MIN_COMPRESSED_BYTES ? negotiateEncoding(header(req, 'accept-encoding')) : null;
   if (encoding === null) return { encoding, bytes: () => body };
-  res.setHeader('content-encoding', encoding);
-  return { encoding, bytes: () => forms.encoded(encoding, () => encode(body, encoding)) };
+  return { encoding, bytes: () => forms.encoded(encoding, () => encodeAnswer(body, encoding)) };
 }

@@ -57,16 +57,19 @@ export function graphqlRoute(options: {
     res.once('close', () => clearTimeout(timer));
   };
   /** Sends a whole answer: its caching headers, then 304 without a body, or its body compressed or not. */
-  const deliver = (req: IncomingMessage, res: ServerResponse, record: RequestRecord, status: number, body: Buffer, forms: AnswerForms) => {
+  const deliver = async (req: IncomingMessage, res: ServerResponse, record: RequestRecord, status: number, body: Buffer, forms: AnswerForms) => {
     res.statusCode = status;
     const outgoing = outgoingBody(req, res, body, forms, compression);
     if (cachingHeaders(req, res, status, () => forms.hash(() => bodyHash(body)), outgoing.encoding)) {
       res.statusCode = 304;
-      for (const name of ['content-type', 'content-encoding', 'content-length']) res.removeHeader(name);
+      for (const name of ['content-type', 'content-length']) res.removeHeader(name);
       res.end();
       return;
     }
-    send(res, record, outgoing.bytes());
+    const made = outgoing.bytes();
+    const bytes = Buffer.isBuffer(made) ? made : await made;
+    if (outgoing.encoding !== null) res.setHeader('content-encoding', outgoing.encoding);
+    send(res, record, bytes);
   };
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const record = telemetry.begin(header(req, 'x-request-id'));
