@@ -13,15 +13,15 @@
  *   npm run bench                 the full run (about 12 minutes)
  *   npm run bench -- --quick      shorter runs, for a quick look while profiling
  *   npm run bench -- --soak       the close scenario for 5 minutes: RSS at the start and the end
- *   BENCH_ONLY=close,page         only these scenarios
+ *   BENCH_ONLY=close,page         only these scenarios (and their variants: page runs the page-br, page-gzip and page-fresh ones too)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createDemoEvents } from '../src/simulator/data.js';
+import { canPin, CLK_TCK, cpuTicks, freePort, median, pinned } from './machine.js';
 import { SCENARIOS, type Scenario, type Side } from './scenarios.js';
 
 const args = new Set(process.argv.slice(2));
@@ -34,7 +34,6 @@ const WARMUP_S = QUICK ? 1 : 2;
 const REPS = QUICK ? 3 : 5;
 const SOAK_S = Number(process.env.SOAK_SECONDS ?? 300);
 const TOKEN = 'demo-token';
-const CLK_TCK = 100;
 const root = new URL('..', import.meta.url);
 /** The V8 flags `npm start` gives node (package.json's start script): the bench runs what users run. */
 const START_FLAGS = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).scripts.start as string).split(/\s+/).filter((arg) => arg.startsWith('--'));
@@ -42,29 +41,6 @@ const START_FLAGS = (JSON.parse(readFileSync(new URL('package.json', root), 'utf
 const PEER_DIR = 'bench/peers/apollo-rest';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-const canPin = (() => {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true']);
-    return cpus().length >= 2;
-  } catch {
-    return false;
-  }
-})();
-const pinned = (cpu: number, command: string, commandArgs: string[]) => (canPin ? ['taskset', ['-c', String(cpu), command, ...commandArgs]] : [command, commandArgs]) as [string, string[]];
 
 function startProcess(name: string, cpu: number, commandArgs: string[], env: Record<string, string>, readyLine?: string): Promise<ChildProcess> {
   const [command, argv] = pinned(cpu, process.execPath, commandArgs);
@@ -87,11 +63,6 @@ function startProcess(name: string, cpu: number, commandArgs: string[], env: Rec
   });
 }
 
-/** The server process itself (under taskset, the child is node: taskset execs it). */
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) : NaN;
@@ -101,17 +72,19 @@ function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
  * `mean` is the mean latency by Little's law (connections / throughput): autocannon records
  * latencies in whole milliseconds, too coarse for sub-millisecond answers; p50 and p99 are its own.
  */
-interface Run { rps: number; p50: number; p99: number; mean: number; cpuMsPerReq: number; errors: number; upstreamBytesPerReq: number }
+interface Run { rps: number; p50: number; p99: number; mean: number; cpuMsPerReq: number; errors: number; upstreamBytesPerReq: number; bytesPerResponse: number }
 
 function autocannon(side: Side, connections: number, seconds: number): Run & { requests: number } {
   const argv = ['node_modules/autocannon/autocannon.js', '-j', '-c', String(connections), '-d', String(seconds), '-m', side.method];
   for (const [key, value] of Object.entries(side.headers)) argv.push('-H', `${key}=${value}`);
   if (side.body !== undefined) argv.push('-b', side.body);
+  if (side.idReplacement) argv.push('-I');
   argv.push(side.url);
   const [command, args] = pinned(1, process.execPath, argv);
   const out = execFileSync(command, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } });
   const result = JSON.parse(out) as {
     requests: { average: number; total: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number; timeouts: number;
+    throughput: { total: number };
   };
   return {
     rps: result.requests.average,
@@ -121,6 +94,8 @@ function autocannon(side: Side, connections: number, seconds: number): Run & { r
     requests: result.requests.total,
     cpuMsPerReq: 0,
     upstreamBytesPerReq: NaN,
+    // What the client received per answer, headers included, as sent (compressed or not).
+    bytesPerResponse: result.requests.total > 0 ? result.throughput.total / result.requests.total : NaN,
     errors: result.errors + result.non2xx + result.timeouts,
   };
 }
@@ -194,6 +169,7 @@ function summarise(runs: Run[]) {
     mean: median(runs.map((r) => r.mean)),
     cpuMsPerReq: median(runs.map((r) => r.cpuMsPerReq)),
     upstreamBytesPerReq: median(runs.map((r) => r.upstreamBytesPerReq)),
+    bytesPerResponse: median(runs.map((r) => r.bytesPerResponse)),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
   };
 }
@@ -276,7 +252,7 @@ async function main(): Promise<void> {
 
   const rows = [];
   const only = process.env.BENCH_ONLY?.split(',');
-  const selected = scenarios.filter((s) => !only || only.includes(s.name));
+  const selected = scenarios.filter((s) => !only || only.includes(s.name) || (s.variantOf !== undefined && only.includes(s.variantOf)));
   if (selected.some((s) => s.peer)) installPeer();
   const peakRssMb = { gateway: {} as Record<string, number>, peer: {} as Record<string, number> };
   for (const scenario of selected) {
@@ -355,8 +331,8 @@ function render(report: Report): string {
   const lines = [
     `Run ${report.date} on ${String(report.machine.cpus)}, Node ${String(report.machine.node)}, ${report.machine.pinned ? 'servers on CPU 0, load on CPU 1' : 'unpinned'}.`,
     '',
-    '| scenario | c | gateway req/s | proxy req/s | ratio | gateway p50 / p99 ms | proxy p50 / p99 ms | gateway mean ms | proxy mean ms | mean ratio | gateway CPU ms/req | proxy CPU ms/req | CPU ratio | upstream bytes/req gateway / proxy | peer req/s | peer mean ms | peer CPU ms/req | req/s gateway / peer | mean gateway / peer | added ms gateway / peer | added ratio gateway / peer | CPU gateway / peer |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | c | gateway req/s | proxy req/s | ratio | gateway p50 / p99 ms | proxy p50 / p99 ms | gateway mean ms | proxy mean ms | mean ratio | gateway CPU ms/req | proxy CPU ms/req | CPU ratio | upstream bytes/req gateway / proxy | bytes/answer gateway / proxy | peer req/s | peer mean ms | peer CPU ms/req | req/s gateway / peer | mean gateway / peer | added ms gateway / peer | added ratio gateway / peer | CPU gateway / peer |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of report.rows) {
     const q = r.peer;
@@ -364,7 +340,7 @@ function render(report: Report): string {
     const peerCells = q && v
       ? `${f(q.rps, 0)} | ${f(q.mean, 3)} | ${f(q.cpuMsPerReq, 3)} | ${f(v.throughputRatio)} | ${f(v.meanLatencyRatio)} | ${f(v.addedLatencyMs.gateway, 3)} / ${f(v.addedLatencyMs.peer, 3)} | ${f(v.addedLatencyRatio ?? NaN)} | ${f(v.cpuRatio)}`
       : 'n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a';
-    lines.push(`| ${r.scenario} | ${r.connections} | ${f(r.gateway.rps, 0)} | ${f(r.proxy.rps, 0)} | ${f(r.throughputRatio)} | ${r.gateway.p50} / ${r.gateway.p99} | ${r.proxy.p50} / ${r.proxy.p99} | ${f(r.gateway.mean, 3)} | ${f(r.proxy.mean, 3)} | ${f(r.meanLatencyRatio)} | ${f(r.gateway.cpuMsPerReq, 3)} | ${f(r.proxy.cpuMsPerReq, 3)} | ${f(r.cpuRatio)} | ${f(r.gateway.upstreamBytesPerReq, 0)} / ${f(r.proxy.upstreamBytesPerReq, 0)} | ${peerCells} |`);
+    lines.push(`| ${r.scenario} | ${r.connections} | ${f(r.gateway.rps, 0)} | ${f(r.proxy.rps, 0)} | ${f(r.throughputRatio)} | ${r.gateway.p50} / ${r.gateway.p99} | ${r.proxy.p50} / ${r.proxy.p99} | ${f(r.gateway.mean, 3)} | ${f(r.proxy.mean, 3)} | ${f(r.meanLatencyRatio)} | ${f(r.gateway.cpuMsPerReq, 3)} | ${f(r.proxy.cpuMsPerReq, 3)} | ${f(r.cpuRatio)} | ${f(r.gateway.upstreamBytesPerReq, 0)} / ${f(r.proxy.upstreamBytesPerReq, 0)} | ${f(r.gateway.bytesPerResponse ?? NaN, 0)} / ${f(r.proxy.bytesPerResponse ?? NaN, 0)} | ${peerCells} |`);
   }
   lines.push('', '`ratio` and `mean ratio` are gateway / proxy, `CPU ratio` proxy / gateway. The columns after the peer\'s own are gateway / peer: requests/s, then costs (below 1: the gateway costs less than the peer); "added" is the mean latency over the proxy\'s, its ratio n/a where a side adds none.');
   const list = (entries: Record<string, number> | undefined) => Object.entries(entries ?? {}).map(([name, mb]) => `${name} ${f(mb, 1)} MB`).join(', ') || 'none';

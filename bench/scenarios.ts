@@ -8,12 +8,16 @@ export interface Side {
   method: 'GET' | 'POST' | 'PATCH';
   headers: Record<string, string>;
   body?: string;
+  /** Each request's body has its `[<id>]` replaced by a new random id (autocannon's -I). */
+  idReplacement?: boolean;
 }
 
-export type ScenarioName = 'close' | 'close-warm' | 'close-trusted' | 'page' | 'lookup' | 'stats';
+export type ScenarioName = 'close' | 'close-warm' | 'close-trusted' | 'page' | 'page-br' | 'page-gzip' | 'page-fresh' | 'page-fresh-br' | 'page-fresh-gzip' | 'lookup' | 'stats';
 
 export interface Scenario {
   name: ScenarioName;
+  /** A variant of another scenario (the same request, compressed): BENCH_ONLY=<that one> runs it too. */
+  variantOf?: ScenarioName;
   gateway: Side;
   proxy: Side;
   /** The same GraphQL request to the same-stack peer (bench/peers/apollo-rest); absent where the peer has no such operation. */
@@ -78,6 +82,7 @@ export function SCENARIOS(options: { events: Array<Record<string, any>>; token: 
 
   const closeQuery = `mutation Close($id: ID!) { updateEventStatus(id: $id, status: CLOSED) { ${EVENT_FIELDS} } }`;
   const pageQuery = `query Page { securityEvents(first: 50) { totalCount pageInfo { hasNextPage endCursor } nodes { ${EVENT_FIELDS} } } }`;
+  const pageFreshQuery = `query Page($id: ID!) { securityEvents(first: 50) { totalCount pageInfo { hasNextPage endCursor } nodes { ${EVENT_FIELDS} } } probe: securityEvent(id: $id) { id } }`;
   const pageAfterQuery = `query Next($after: String) { securityEvents(first: 50, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage } nodes { id lastUpdateTime } } }`;
   const close = both(closeQuery, { id: closeTarget.id });
   // The close by its id in a manifest of trusted documents (graphql-codegen's persisted-documents.json).
@@ -165,6 +170,32 @@ export function SCENARIOS(options: { events: Array<Record<string, any>>; token: 
         await ask(listProxy);
       },
     },
+    // The page again, compressed as the client's Accept-Encoding asks (docs/PERFORMANCE.md,
+    // Compression): what it costs the gateway and what it saves on the wire. `page-br` and
+    // `page-gzip` repeat one request, as a polling console does: served from the rendered answer,
+    // compressed once. The `page-fresh` ones make every request new (a random id in a second,
+    // unused field), so each is executed, serialised and compressed: the hot path's own cost. The
+    // gateway alone compresses (the peer does not, the proxy passes the PVWA's bytes): no peer column.
+    ...([null, 'br', 'gzip'] as const).flatMap((encoding): Scenario[] => {
+      const headers = encoding === null ? page.gateway.headers : { ...page.gateway.headers, 'accept-encoding': encoding };
+      const repeated: Side = { ...page.gateway, headers };
+      const fresh: Side = { ...repeated, body: JSON.stringify({ query: pageFreshQuery, variables: { id: '[<id>]' } }), idReplacement: true };
+      const scenario = (name: ScenarioName, side: Side): Scenario => ({
+        name,
+        variantOf: 'page',
+        gateway: side,
+        proxy: listProxy,
+        check: async () => {
+          // fetch asks for gzip by itself: the uncompressed rows ask for identity here (autocannon asks for nothing).
+          const response = await fetch(side.url, { method: side.method, headers: { 'accept-encoding': 'identity', ...side.headers }, body: side.body });
+          if (response.headers.get('content-encoding') !== encoding) throw new Error(`scenario check failed: ${name} came with content-encoding ${response.headers.get('content-encoding')}`);
+          await ask(side, (d) => d.securityEvents.nodes.length === 50 && d.securityEvents.totalCount === events.length);
+          await ask(listProxy);
+        },
+      });
+      const suffix = encoding === null ? '' : `-${encoding}`;
+      return [...(encoding === null ? [] : [scenario(`page${suffix}` as ScenarioName, repeated)]), scenario(`page-fresh${suffix}` as ScenarioName, fresh)];
+    }),
     {
       // No peer column: the peer serves no single-event lookup.
       name: 'lookup',

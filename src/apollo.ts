@@ -80,6 +80,14 @@ function noIntrospection(context: ValidationContext): ASTVisitor {
   };
 }
 
+/**
+ * CSRF prevention's request headers: a non-empty one shows a browser sent a preflight first
+ * (Apollo's recommended list), and the one the /graphql route sets, never taken from a client,
+ * on a GET its own rule serves (http/csrf.ts), so Apollo's check, which runs after it, agrees.
+ */
+export const CSRF_PREFLIGHT_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight'];
+export const CSRF_SERVED_HEADER = 'x-pta-gateway-csrf-served';
+
 /** The executable schema: schema/*.graphql with the resolvers; `now` is the gateway's clock (Date.now by default). */
 export function createSchema(config: Config, options: { now?: () => number } = {}): GraphQLSchema {
   return makeExecutableSchema<GraphContext>({
@@ -130,7 +138,7 @@ export function createApollo(config: Config, logger: Logger, schema: GraphQLSche
     includeStacktraceInErrorResponses: false,
     // Refused by our own rule (below), so the message names INTROSPECTION=true.
     introspection: true,
-    csrfPrevention: true,
+    csrfPrevention: { requestHeaders: [...CSRF_PREFLIGHT_HEADERS, CSRF_SERVED_HEADER] },
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     validationRules: documentRules(config),

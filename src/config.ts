@@ -54,6 +54,19 @@ const origins = z.string().transform((text, ctx) => {
   return list;
 });
 
+/** Header names (RFC 9110 tokens), lower-cased as browsers list them in a preflight. */
+const headerNames = z.string().transform((text, ctx) => {
+  const list: string[] = [];
+  for (const entry of text.split(',').map((item) => item.trim()).filter(Boolean)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/.test(entry)) {
+      ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of header names such as x-tenant ("${entry.slice(0, 100)}" is not one)` });
+      return z.NEVER;
+    }
+    list.push(entry.toLowerCase());
+  }
+  return list;
+});
+
 /** The development default of CORS_ORIGINS: these two hosts on any port (`:*`), over http. */
 export const LOCAL_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
 
@@ -124,8 +137,12 @@ export const CONFIG_VARIABLES = {
   CORS_ORIGINS: origins.optional().describe(
     'Comma-separated exact origins (scheme, host, port) allowed to call `/graphql` from a browser with credentials (CORS), e.g. `https://soc.example.com,https://triage.example.com`. Any other origin gets no CORS headers.',
   ),
+  CORS_ALLOWED_HEADERS: headerNames.optional().describe(
+    'Comma-separated request headers a browser page may send besides those GraphQL clients send (`content-type`, `authorization`, `x-request-id`, `apollo-require-preflight`, `x-apollo-operation-name`, `apollographql-client-name`, `apollographql-client-version`, `traceparent`, `tracestate`), granted in CORS preflights, e.g. `x-tenant,baggage`.',
+  ),
+  COMPRESSION: bool.default(true).describe('`false` sends answers uncompressed, for deployments whose proxy compresses. Otherwise answers of 1 KB or more are compressed with brotli or gzip, as the client\'s `Accept-Encoding` prefers.'),
   SESSION_SECRET: sessionSecret.optional().describe(
-    'Key material (at least 32 random bytes, hex or base64) that seals session cookies and logon challenges; every replica needs the same one. Required when `NODE_ENV=production`; in development an unset secret is made per process (logged as a warning).',
+    'Key material (at least 32 random bytes, hex or base64) that seals session cookies and logon challenges; every replica needs the same one. Required when `NODE_ENV=production`; in development an unset secret is made per process (logged as a warning), or, on the embedded simulator, derived from the checkout\'s development seed (it survives a restart).',
   ),
   SESSION_MAX_AGE_MS: z.coerce
     .number({ error: 'must be a positive number of ms' })
@@ -152,12 +169,14 @@ export const CONFIG_VARIABLES = {
 const schema = z.object(CONFIG_VARIABLES);
 type Raw = z.infer<typeof schema>;
 
-export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION' | 'GRAPHQL_IDE' | 'LOG_FORMAT' | 'CORS_ORIGINS' | 'TRUSTED_DOCUMENTS_MODE'> {
+export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION' | 'GRAPHQL_IDE' | 'LOG_FORMAT' | 'CORS_ORIGINS' | 'CORS_ALLOWED_HEADERS' | 'TRUSTED_DOCUMENTS_MODE'> {
   /** With TRUSTED_DOCUMENTS: enforce unless said otherwise. */
   TRUSTED_DOCUMENTS_MODE: 'allow' | 'enforce';
   PVWA_DEADLINE_MS: number;
   /** Exact origins, or an entry ending in `:*` for any port of that host (the development default). */
   CORS_ORIGINS: string[];
+  /** Request headers granted besides the GraphQL clients' own (lower case). */
+  CORS_ALLOWED_HEADERS: string[];
   INTROSPECTION: boolean;
   GRAPHQL_IDE: boolean;
   LOG_FORMAT: 'json' | 'pretty';
@@ -169,6 +188,7 @@ export const DERIVED_DEFAULTS: Partial<Record<keyof typeof CONFIG_VARIABLES, str
   INTROSPECTION: 'on; off in production',
   GRAPHQL_IDE: 'on; off in production, and with enforced trusted documents',
   CORS_ORIGINS: '`http://localhost:<any port>`, `http://127.0.0.1:<any port>`; none in production',
+  CORS_ALLOWED_HEADERS: '(none)',
   LOG_FORMAT: 'json in production, else pretty',
   TRUSTED_DOCUMENTS_MODE: '`enforce` when `TRUSTED_DOCUMENTS` is set',
 };
@@ -215,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     GRAPHQL_IDE: (raw.GRAPHQL_IDE ?? raw.NODE_ENV !== 'production') && !(raw.TRUSTED_DOCUMENTS !== undefined && mode === 'enforce'),
     TRUSTED_DOCUMENTS_MODE: mode,
     CORS_ORIGINS: raw.CORS_ORIGINS ?? (raw.NODE_ENV === 'production' ? [] : LOCAL_ORIGINS),
+    CORS_ALLOWED_HEADERS: raw.CORS_ALLOWED_HEADERS ?? [],
     LOG_FORMAT: raw.LOG_FORMAT ?? (raw.NODE_ENV === 'production' ? 'json' : 'pretty'),
   };
 }

@@ -8,7 +8,7 @@ import type { LiveHub } from './events/live-hub.js';
 import type { SnapshotStore } from './events/snapshot-store.js';
 import { directSource, OUTSIDE_SNAPSHOTS, snapshotSource, type SnapshotReadMark } from './events/sources.js';
 import type { EventChange, EventSource, SortedEvent } from './events/types.js';
-import type { GraphContext } from './graph/context.js';
+import type { GraphContext, SessionView } from './graph/context.js';
 import { createLoaders, type Loaders } from './graph/loaders.js';
 import type { VaultReads } from './graph/vault-loaders.js';
 import type { Warning } from './graph/warnings.js';
@@ -54,6 +54,8 @@ export interface RequestParts {
   clientAddress?: string;
   /** The token's session key, when the caller already has it (a SHA-256 not made twice). */
   sessionKey?: string;
+  /** The request's Origin header: it comes from a browser page. */
+  origin?: string;
 }
 
 /**
@@ -83,7 +85,7 @@ class RequestContext implements GraphContext {
 
   pvwa(): PvwaApi {
     // A stale cookie (and no Authorization) is refused here, before any PVWA call.
-    if (this.token === null) throw unauthenticated(this.credentials.stale ? 'invalid' : 'none');
+    if (this.token === null) throw this.noSession();
     return (this.api ??= this.deps.pvwa.bind({ token: this.token, requestId: this.record.requestId, observer: this.record }));
   }
 
@@ -118,10 +120,23 @@ class RequestContext implements GraphContext {
   }
 
   subscribeToChanges(matches: (entry: SortedEvent) => boolean): AsyncIterableIterator<EventChange> {
-    if (this.token === null) throw unauthenticated(this.credentials.stale ? 'invalid' : 'none');
+    if (this.token === null) throw this.noSession();
     const { live } = this.parts;
     if (!live) throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.', { extensions: { code: 'BAD_REQUEST' } });
     return live.hub.subscribe(this.key(), this.token, matches, live.sessionRefused);
+  }
+
+  session(): SessionView | null {
+    if (this.token === null) return null;
+    // Answered from the request alone: it says nothing of the snapshot, so its answer is never
+    // served again as a rendered answer (the same query with the token has another answer).
+    this.parts.snapshotReads?.push(OUTSIDE_SNAPSHOTS);
+    const { fromCookie, expiresAt } = this.credentials;
+    return fromCookie && expiresAt !== undefined ? { delivery: 'COOKIE', expiresAt: new Date(expiresAt) } : { delivery: 'TOKEN', expiresAt: null };
+  }
+
+  private noSession() {
+    return unauthenticated(this.credentials.stale ? 'invalid' : 'none', this.parts.origin !== undefined);
   }
 
   /** The session's key: the SHA-256 of the token, computed once, when needed. */

@@ -73,11 +73,22 @@ export function gatewayBusy(scope: 'gateway' | 'session', seconds: number): Grap
   return retryLater(ErrorCode.GATEWAY_BUSY, `Too many large answers are being built ${whose} at once; try again in ${seconds} s.`, 503, seconds);
 }
 
-/** No session: no token in Authorization and no session cookie; or a session cookie that is not valid. */
-export function unauthenticated(cookie: 'none' | 'invalid' = 'none'): GraphQLError {
+/** What a browser is told when no session cookie came with its request: why a browser may not send it. */
+export const NO_COOKIE_FROM_BROWSER =
+  'No session cookie arrived with this request from a browser page. A browser sends the cookie only to the host name that set it ' +
+  '(a page on localhost calling 127.0.0.1 sends none), only from the same site (it is SameSite=Strict), only when the request is ' +
+  "made with credentials: 'include', and, as it is Secure, only over https (or to localhost).";
+
+/**
+ * No session: no token in Authorization and no session cookie; or a session cookie that is not
+ * valid. A request from a browser page (it has an Origin) without any is told why a browser may
+ * have left its cookie out.
+ */
+export function unauthenticated(cookie: 'none' | 'invalid' = 'none', fromBrowser = false): GraphQLError {
+  const required = 'A PVWA session is required: a token in the Authorization header, or the session cookie of a logon.';
   const message = cookie === 'invalid'
     ? 'The session cookie is invalid or has expired; log on again.'
-    : 'A PVWA session is required: a token in the Authorization header, or the session cookie of a logon.';
+    : fromBrowser ? `${required} ${NO_COOKIE_FROM_BROWSER}` : required;
   return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED } });
 }
 

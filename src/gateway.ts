@@ -165,8 +165,10 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
   let stopping = false;
   const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
   const allowsOrigin = originMatcher(config.CORS_ORIGINS);
-  const cors = createCors(allowsOrigin);
-  const graphql = graphqlRoute({ apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES, writeTimeoutMs: config.HTTP_WRITE_TIMEOUT_MS, trusted });
+  const cors = createCors({ allows: allowsOrigin, extraHeaders: config.CORS_ALLOWED_HEADERS, blocked: (rule, reason, origin, details) => telemetry.blocked(rule, reason, origin, details) });
+  const graphql = graphqlRoute({
+    apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES, writeTimeoutMs: config.HTTP_WRITE_TIMEOUT_MS, trusted, allowsOrigin, compression: config.COMPRESSION,
+  });
   const graphqlEndpoint: Handler = (req, res) => {
     if (cors(req, res) || ide?.servePage(req, res)) return;
     graphql(req, res).catch((error: unknown) => {
@@ -209,7 +211,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     hub,
     telemetry,
     allowOrigin: allowsOrigin,
-    tokenOfRequest: (req) => logons.fromCookie(req.headers.cookie).token,
+    sessionOfRequest: (req) => logons.fromCookie(req.headers.cookie),
   });
   metrics.trackLive(() => ({ sockets: websocket.sockets, ...hub.stats }));
 

@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './telemetry/logger.js';
 import { reportMemoryBudget } from './memory.js';
+import { SessionSecret } from './sessions/seal.js';
 import type { Simulator, SimulatorUser } from './simulator/server.js';
 
 /**
@@ -22,12 +23,21 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
   let demo: { simulator: Simulator; token: string; users: SimulatorUser[] } | undefined;
-  if (!config.PVWA_URL) {
+  // Development only: production requires PVWA_URL (config.ts), and is checked again here.
+  if (!config.PVWA_URL && config.NODE_ENV !== 'production') {
     // Imported here only: a gateway with a real PVWA never loads the simulator.
     const { startSimulator, DEMO_TOKEN, DEMO_USER, RADIUS_USER } = await import('./simulator/server.js');
-    demo = { simulator: await startSimulator({ liveIntervalMs: config.SIMULATOR_LIVE_INTERVAL_MS || undefined }), token: DEMO_TOKEN, users: [DEMO_USER, RADIUS_USER] };
-    config = { ...config, PVWA_URL: demo.simulator.url };
-    logger.info({ pvwaUrl: demo.simulator.url }, 'no PVWA_URL: using the embedded PVWA simulator');
+    const { loadDevSeed } = await import('./simulator/dev-seed.js');
+    // The checkout's seed: the simulator's tokens and the session cookies survive a restart (npm run dev).
+    const seed = loadDevSeed();
+    const simulator = await startSimulator({ liveIntervalMs: config.SIMULATOR_LIVE_INTERVAL_MS || undefined, tokenSecret: seed.key('simulator tokens') });
+    demo = { simulator, token: DEMO_TOKEN, users: [DEMO_USER, RADIUS_USER] };
+    config = { ...config, PVWA_URL: simulator.url };
+    logger.info({ pvwaUrl: simulator.url, devSeed: seed.path }, 'no PVWA_URL: using the embedded PVWA simulator');
+    if (config.SESSION_SECRET === undefined) {
+      config = { ...config, SESSION_SECRET: new SessionSecret(seed.key('session secret')) };
+      logger.info({ devSeed: seed.path }, 'SESSION_SECRET is unset: on the embedded simulator, session cookies are sealed with this checkout\'s development secret, so they survive a restart');
+    }
   }
   // On the simulator, the IDE's headers editor starts with the demo token.
   const ide = demo ? { defaultHeaders: { Authorization: demo.token } } : {};

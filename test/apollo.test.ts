@@ -25,7 +25,7 @@ async function run(api: Partial<PvwaApi>, query: string) {
   const apollo = createApollo(config, logger, createSchema(config), { budget: new AnswerBudget({ totalBytes: 1e9, perSessionBytes: 1e9, maxWaitMs: 1000 }), eventBytes: () => 0 });
   await apollo.start();
   const record = new Telemetry(logger, new Metrics(10)).begin('bug-test');
-  const contextValue = { record, logger, pvwa: () => api as PvwaApi, warnings: [], loaders: undefined as never, logon: undefined as never, sessionKey: () => null, wroteEvent: () => {}, actedOnAccount: () => {}, forgetReads: () => {}, now: Date.now, subscribeToChanges: () => { throw new Error('not used'); } } satisfies GraphContext;
+  const contextValue = { record, logger, pvwa: () => api as PvwaApi, warnings: [], loaders: undefined as never, logon: undefined as never, sessionKey: () => null, session: () => null, wroteEvent: () => {}, actedOnAccount: () => {}, forgetReads: () => {}, now: Date.now, subscribeToChanges: () => { throw new Error('not used'); } } satisfies GraphContext;
   try {
     const response = await apollo.executeOperation({ query }, { contextValue });
     const result = response.body.kind === 'single' ? response.body.singleResult : null;

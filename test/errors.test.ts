@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { GraphQLError } from 'graphql';
-import { formatError } from '../src/errors.js';
+import { buildSchema, GraphQLEnumType, GraphQLError } from 'graphql';
+import { ErrorCode, formatError } from '../src/errors.js';
+import { loadTypeDefs } from '../src/graph/schema.js';
 import { eventCalls, fixture, startHarness, type Harness } from './support/harness.js';
 
 const CLOSE = 'mutation($id: ID!) { updateEventStatus(id: $id, status: CLOSED) { id status } }';
@@ -158,5 +159,20 @@ describe('a subscription over HTTP', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+describe('the ErrorCode enum of the schema', () => {
+  it('holds exactly the gateway\'s codes (src/errors.ts), each described', () => {
+    const type = buildSchema(loadTypeDefs()).getType('ErrorCode');
+    expect(type).toBeInstanceOf(GraphQLEnumType);
+    const values = (type as GraphQLEnumType).getValues();
+    expect(values.map((value) => value.name).sort()).toEqual(Object.values(ErrorCode).sort());
+    for (const value of values) expect(value.description).toMatch(/\.$/);
+  });
+
+  it('types EventStatusUpdateError.code', () => {
+    const field = buildSchema(loadTypeDefs()).getTypeMap().EventStatusUpdateError.toConfig() as { fields: Record<string, { type: unknown }> };
+    expect(String(field.fields.code.type)).toBe('ErrorCode!');
   });
 });

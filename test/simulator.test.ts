@@ -119,3 +119,44 @@ describe('the simulator in fast mode (the benchmark upstream)', () => {
   });
 });
 
+
+describe('the simulator\'s tokens with a token secret (npm start, npm run dev)', () => {
+  const SECRET = Buffer.alloc(32, 7);
+  const logon = async (sim: Simulator) => {
+    const response = await fetch(`${sim.url}/API/auth/CyberArk/Logon`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"demo","password":"demo"}' });
+    return (await response.json()) as string;
+  };
+  const list = (sim: Simulator, token: string) => fetch(`${sim.url}/API/pta/API/Events/`, { headers: { authorization: token } }).then((response) => response.status);
+  const user = (sim: Simulator, token: string) => fetch(`${sim.url}/WebServices/PIMServices.svc/User`, { headers: { authorization: token } }).then(async (response) => ((await response.json()) as { UserName?: string }).UserName);
+
+  it('are accepted by a simulator started again with the same secret, as the user who logged on; by no other', async () => {
+    const first = await startSimulator({ tokenSecret: SECRET });
+    const token = await logon(first);
+    await first.close();
+    const [again, other, none] = await Promise.all([startSimulator({ tokenSecret: SECRET }), startSimulator({ tokenSecret: Buffer.alloc(32, 8) }), startSimulator()]);
+    try {
+      expect(await list(again, token)).toBe(200);
+      expect(await user(again, token)).toBe('demo');
+      expect(await list(other, token)).toBe(401);
+      expect(await list(none, token)).toBe(401);
+      // A token whose user name was changed does not verify.
+      const [id, mac] = Buffer.from(token, 'base64').toString('utf8').split(';');
+      const forged = Buffer.from(`${id};${mac};${Buffer.from('radius').toString('hex')};`).toString('base64');
+      expect(await list(again, forged)).toBe(401);
+    } finally {
+      await Promise.all([again.close(), other.close(), none.close()]);
+    }
+  });
+
+  it('end at logoff and when revoked, for good', async () => {
+    const sim = await startSimulator({ tokenSecret: SECRET });
+    try {
+      const [loggedOff, revoked] = [await logon(sim), await logon(sim)];
+      expect((await fetch(`${sim.url}/API/Auth/Logoff`, { method: 'POST', headers: { authorization: loggedOff } })).status).toBe(200);
+      sim.revoke(revoked);
+      expect([await list(sim, loggedOff), await list(sim, revoked)]).toEqual([401, 401]);
+    } finally {
+      await sim.close();
+    }
+  });
+});

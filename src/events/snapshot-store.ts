@@ -151,6 +151,19 @@ export class SnapshotStore {
   }
 
   /**
+   * Keeps the body of an answer kept for `request` compressed with `encoding`, beside it, counted
+   * in the budget; nothing when the answer is no longer kept.
+   */
+  rememberEncoded(session: string, accountId: string | undefined, request: string, answer: RenderedAnswer, encoding: string, bytes: Buffer): void {
+    const snapshot = this.snapshots.get(snapshotKey(session, accountId));
+    if (!snapshot) return;
+    const delta = snapshot.rememberEncoded(request, answer, encoding, bytes);
+    if (delta === 0) return;
+    this.totalBytes += delta;
+    this.enforceBudget();
+  }
+
+  /**
    * The average JSON bytes of an event in the session's snapshot of its whole list; 0 without one.
    * What an answer that passes its events through (`raw`) can be expected to weigh.
    */

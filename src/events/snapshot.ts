@@ -32,6 +32,20 @@ export interface RenderedAnswer {
   headers: Array<[string, string]>;
   operationName: string | null;
   operationType: string | null;
+  /**
+   * The body as it was sent compressed, by content coding (`br`, `gzip`): made the first time a
+   * client asks for that coding, then sent again as it is. Counted in the snapshot's size.
+   */
+  encoded: Map<string, Buffer>;
+  /** The body's hash, for its ETag; made the first time a GET needs it. */
+  hash?: string;
+}
+
+/** What a rendered answer holds in memory: its body and the compressed forms made of it. */
+export function renderedBytes(answer: RenderedAnswer): number {
+  let bytes = answer.body.length;
+  for (const encoded of answer.encoded.values()) bytes += encoded.length;
+  return bytes;
 }
 
 /** Most answers kept per snapshot, and the largest one kept. */
@@ -135,16 +149,28 @@ export class Snapshot {
 
   /** Keeps `answer` for `key`, in place of the oldest when full; returns the change in bytes. */
   remember(key: string, answer: RenderedAnswer): number {
-    let delta = answer.body.length - (this.rendered.get(key)?.body.length ?? 0);
+    const old = this.rendered.get(key);
+    let delta = renderedBytes(answer) - (old ? renderedBytes(old) : 0);
     this.rendered.delete(key);
     for (const [other, kept] of this.rendered) {
       if (kept.version === this.version && this.rendered.size < MAX_RENDERED) continue;
       this.rendered.delete(other);
-      delta -= kept.body.length;
+      delta -= renderedBytes(kept);
     }
     this.rendered.set(key, answer);
     this.bytes += delta;
     return delta;
+  }
+
+  /**
+   * Keeps `bytes`, the body of the answer kept for `key` compressed with `encoding`, beside it;
+   * returns the change in bytes (0 when that answer is no longer kept).
+   */
+  rememberEncoded(key: string, answer: RenderedAnswer, encoding: string, bytes: Buffer): number {
+    if (this.rendered.get(key) !== answer || answer.encoded.has(encoding)) return 0;
+    answer.encoded.set(encoding, bytes);
+    this.bytes += bytes.length;
+    return bytes.length;
   }
 
   clear(): void {

@@ -7,6 +7,13 @@ import type { RequestRecord } from '../telemetry/record.js';
 import type { Loaders } from './loaders.js';
 import type { Warning } from './warnings.js';
 
+/** The caller's session as the `session` query shows it. */
+export interface SessionView {
+  delivery: 'TOKEN' | 'COOKIE';
+  /** When the session cookie stops being accepted; null for a token (the PVWA decides). */
+  expiresAt: Date | null;
+}
+
 /**
  * Everything a resolver may use, for one request only. Declared here, beside the resolvers that
  * use it; src/context.ts builds it for each request (HTTP or WebSocket).
@@ -31,6 +38,8 @@ export interface GraphContext {
   forgetReads(): void;
   /** Warnings for the response's `extensions.warnings`. */
   warnings: Warning[];
+  /** How the caller's session came (Authorization, or the session cookie) and until when; null without one. No PVWA call. */
+  session(): SessionView | null;
   /** The key of the caller's PVWA session (the token's SHA-256); null without a token. */
   sessionKey(): string | null;
   /** A change this PVWA session made through the gateway (write-through to its snapshots). */

@@ -8,11 +8,28 @@ import { header } from './body.js';
  * and `Access-Control-Allow-Credentials: true`, and its preflights are granted for the methods and
  * headers GraphQL clients send. Any other origin gets no CORS header, so the browser keeps the
  * answer from the page. Every answer says `Vary: Origin`, so no cache serves one origin's answer to
- * another. CSRF prevention (Apollo's) stays on: a cross-site request still needs a preflight.
+ * another. A preflight the browser will fail (its origin, or a header not granted) is logged and
+ * counted, so a frontend team can see why. CSRF prevention (csrf.ts) is separate: a cross-site
+ * request still needs a preflight.
  */
 
 const ALLOW_METHODS = 'GET, POST';
-const ALLOW_HEADERS = 'content-type, authorization, x-request-id, apollo-require-preflight, x-apollo-operation-name';
+/**
+ * The request headers GraphQL clients send: Apollo's CSRF preflight headers, Apollo Client's
+ * client awareness, the W3C trace context of a browser's tracing, the request id.
+ * CORS_ALLOWED_HEADERS adds to them.
+ */
+export const CLIENT_HEADERS = [
+  'content-type',
+  'authorization',
+  'x-request-id',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'apollographql-client-name',
+  'apollographql-client-version',
+  'traceparent',
+  'tracestate',
+];
 /** How long a browser may reuse a granted preflight: 2 hours (Chromium's own cap). */
 const MAX_AGE_SECONDS = '7200';
 /** Response headers a page may read besides the simple ones. */
@@ -25,11 +42,22 @@ export function originMatcher(origins: readonly string[]): (origin: string) => b
   return (origin) => exact.has(origin) || anyPort.some((host) => origin === host || (origin.startsWith(host + ':') && /^\d{1,5}$/.test(origin.slice(host.length + 1))));
 }
 
+export interface CorsOptions {
+  allows: (origin: string) => boolean;
+  /** Request headers granted besides CLIENT_HEADERS (CORS_ALLOWED_HEADERS), lower case. */
+  extraHeaders: readonly string[];
+  /** Told of a preflight the browser will fail: its origin is not allowed, or it asks for headers not granted. */
+  blocked: (rule: 'cors-origin' | 'cors-headers', reason: string, origin: string, details?: Record<string, unknown>) => void;
+}
+
 /**
  * Applies CORS to a /graphql request. Answers a preflight itself (204, with the grant only for
  * an allowed origin) and returns true; otherwise sets the headers and returns false.
  */
-export function createCors(allows: (origin: string) => boolean): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createCors({ allows, extraHeaders, blocked }: CorsOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const granted = [...new Set([...CLIENT_HEADERS, ...extraHeaders])];
+  const grantedSet = new Set(granted);
+  const allowHeaders = granted.join(', ');
   return (req, res) => {
     res.setHeader('vary', 'Origin');
     const origin = header(req, 'origin');
@@ -41,8 +69,13 @@ export function createCors(allows: (origin: string) => boolean): (req: IncomingM
     if (req.method === 'OPTIONS' && origin !== undefined && header(req, 'access-control-request-method') !== undefined) {
       if (allowed) {
         res.setHeader('access-control-allow-methods', ALLOW_METHODS);
-        res.setHeader('access-control-allow-headers', ALLOW_HEADERS);
+        res.setHeader('access-control-allow-headers', allowHeaders);
         res.setHeader('access-control-max-age', MAX_AGE_SECONDS);
+        const asked = (header(req, 'access-control-request-headers') ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+        const denied = asked.filter((name) => !grantedSet.has(name));
+        if (denied.length > 0) blocked('cors-headers', 'the preflight asks for request headers that are not allowed (add them to CORS_ALLOWED_HEADERS)', origin, { headers: denied });
+      } else {
+        blocked('cors-origin', 'the origin is not in CORS_ORIGINS', origin);
       }
       res.writeHead(204, { 'content-length': '0' });
       res.end();

@@ -13,7 +13,7 @@ import { formatResult, recordOperation, type OperationDocuments } from '../graph
 import { checkOperationLimits, type OperationLimits } from '../graph/operation-limits.js';
 import type { DocumentRequest, TrustedDocuments } from '../graph/trusted-documents.js';
 import { tokenRefusal, type TokenRefusal } from '../pvwa/errors.js';
-import { sessionKey, tokenFrom } from '../sessions/credentials.js';
+import { cookieCredentials, sessionKey, tokenFrom, type CookieSession, type Credentials } from '../sessions/credentials.js';
 import type { RequestRecord, Telemetry } from '../telemetry/record.js';
 import { requestPath } from './body.js';
 
@@ -32,6 +32,17 @@ export const REFUSAL_CLOSE: Record<TokenRefusal, { code: number; reason: string 
   401: { code: 4401, reason: 'Unauthorized: the PVWA did not accept the session token' },
   403: { code: 4403, reason: 'Forbidden: the PVWA refused this session' },
 };
+
+/**
+ * The close of a socket that came without a session: a cookie that did not open, a browser page's
+ * without any cookie (why a browser leaves it out; a close reason has at most 123 bytes), or a
+ * client's without connectionParams.authorization.
+ */
+function noSessionClose(staleCookie: boolean, fromBrowser: boolean): { code: number; reason: string } {
+  if (staleCookie) return { code: 4401, reason: 'Unauthorized: the session cookie is invalid or has expired; log on again' };
+  if (fromBrowser) return { code: 4401, reason: 'Unauthorized: no session cookie arrived (set for another host name or site, or Secure over http?)' };
+  return { code: 4401, reason: 'Unauthorized: send the PVWA session token as connectionParams.authorization' };
+}
 
 export interface WebSocketOptions {
   server: Server;
@@ -59,8 +70,8 @@ export interface WebSocketOptions {
   telemetry: Telemetry;
   /** Whether a browser page of this Origin may connect (the CORS allowlist). */
   allowOrigin: (origin: string) => boolean;
-  /** The token of an upgrade request without connectionParams.authorization (the session cookie). */
-  tokenOfRequest?: (req: IncomingMessage) => string | null;
+  /** The session of an upgrade request without connectionParams.authorization (its session cookie). */
+  sessionOfRequest?: (req: IncomingMessage) => CookieSession;
 }
 
 /** An operation of a socket, from its subscribe message to its end. */
@@ -71,11 +82,13 @@ interface RunningOperation {
   subscription: boolean;
 }
 
-/** Per socket: the caller's token, and its running operations. */
+/** Per socket: the caller's credentials, and its running operations. */
 interface SocketState {
-  token: string | null;
+  credentials: Credentials;
   operations: Map<string, RunningOperation>;
 }
+
+const NO_CREDENTIALS: Credentials = { token: null, stale: false, fromCookie: false };
 
 export interface WebSocketEndpoint {
   /** Open sockets. */
@@ -117,7 +130,10 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
     const origin = req.headers.origin;
     // A page of the gateway itself (its IDE) is same-origin; any other page must be allowed.
     const sameOrigin = origin !== undefined && req.headers.host !== undefined && /^https?:\/\/(.*)$/.exec(origin)?.[1] === req.headers.host;
-    if (origin !== undefined && !sameOrigin && !options.allowOrigin(origin)) return refuse(socket, 403, 'Forbidden: this Origin is not allowed (CORS_ORIGINS)');
+    if (origin !== undefined && !sameOrigin && !options.allowOrigin(origin)) {
+      telemetry.blocked('websocket-origin', 'the origin is neither the gateway\'s own nor in CORS_ORIGINS', origin);
+      return refuse(socket, 403, 'Forbidden: this Origin is not allowed (CORS_ORIGINS)');
+    }
     if (closing) return refuse(socket, 503, 'Service Unavailable: shutting down');
     if (slots.acknowledged >= options.maxConnections) return refuse(socket, 503, 'Service Unavailable: too many WebSocket connections (LIVE_MAX_CONNECTIONS)');
     const address = req.socket.remoteAddress ?? '';
@@ -154,7 +170,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
 
   const stateOf = (ctx: Context<Record<string, unknown> | undefined, Extra>): SocketState => {
     let state = states.get(ctx);
-    if (!state) states.set(ctx, (state = { token: null, operations: new Map() }));
+    if (!state) states.set(ctx, (state = { credentials: NO_CREDENTIALS, operations: new Map() }));
     return state;
   };
 
@@ -186,20 +202,28 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         const { socket, request } = ctx.extra;
         const state = stateOf(ctx);
         const fromParams = ctx.connectionParams?.authorization;
-        state.token = typeof fromParams === 'string' ? tokenFrom(fromParams) : (options.tokenOfRequest?.(request) ?? null);
-        if (state.token === null) {
-          socket.close(4401, 'Unauthorized: send the PVWA session token as connectionParams.authorization');
+        const origin = request.headers.origin;
+        state.credentials = typeof fromParams === 'string'
+          ? { token: tokenFrom(fromParams), stale: false, fromCookie: false }
+          : cookieCredentials(options.sessionOfRequest?.(request) ?? NO_CREDENTIALS);
+        const { token } = state.credentials;
+        if (token === null) {
+          const unauthorized = noSessionClose(state.credentials.stale, origin !== undefined);
+          telemetry.blocked('websocket-auth', unauthorized.reason, origin);
+          socket.close(unauthorized.code, unauthorized.reason);
           return false;
         }
         // One PVWA read with the token before the connection is acknowledged (it also warms the
         // session's snapshot, which the live events start from).
-        const session = sessionKey(state.token);
+        const session = sessionKey(token);
         try {
-          await hub.readSession(session, state.token, 'ws-connect');
+          await hub.readSession(session, token, 'ws-connect');
         } catch (error) {
           const refusal = tokenRefusal(error);
-          if (refusal !== null) socket.close(REFUSAL_CLOSE[refusal].code, REFUSAL_CLOSE[refusal].reason);
-          else socket.close(1013, 'Try again later: the PVWA could not be read');
+          if (refusal !== null) {
+            telemetry.blocked('websocket-auth', `the PVWA refused the session at connect (${refusal})`, origin);
+            socket.close(REFUSAL_CLOSE[refusal].code, REFUSAL_CLOSE[refusal].reason);
+          } else socket.close(1013, 'Try again later: the PVWA could not be read');
           return false;
         }
         const full = acknowledge(socket, session);
@@ -231,7 +255,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         }
         const { socket } = ctx.extra;
         const sessionRefused = (refusal: TokenRefusal) => setImmediate(() => socket.close(REFUSAL_CLOSE[refusal].code, REFUSAL_CLOSE[refusal].reason));
-        running.context = createContext(deps, { token: state.token, stale: false, fromCookie: false }, record, { live: { hub, sessionRefused }, clientAddress: ctx.extra.request.socket.remoteAddress });
+        running.context = createContext(deps, state.credentials, record, { live: { hub, sessionRefused }, clientAddress: ctx.extra.request.socket.remoteAddress });
         return {
           schema,
           document,

@@ -16,6 +16,8 @@ export interface CookieSession {
   token: string | null;
   /** A session cookie was sent but none opened: tampered, sealed with another secret, or too old. */
   stale: boolean;
+  /** When the gateway stops accepting the cookie that opened (its logon + SESSION_MAX_AGE_MS), epoch ms. */
+  expiresAt?: number;
 }
 
 /** Where the token of a request comes from. */
@@ -42,6 +44,10 @@ export function tokenFrom(authorization: string | undefined): string | null {
 export function credentialsFrom(cookieSession: (cookie: string | undefined) => CookieSession, authorization: string | undefined, cookie: string | undefined): Credentials {
   const token = tokenFrom(authorization);
   if (token !== null) return { token, stale: false, fromCookie: false };
-  const fromCookie = cookieSession(cookie);
-  return { ...fromCookie, fromCookie: fromCookie.token !== null };
+  return cookieCredentials(cookieSession(cookie));
+}
+
+/** The credentials a session cookie gives (a request without Authorization, a WebSocket without connectionParams.authorization). */
+export function cookieCredentials(session: CookieSession): Credentials {
+  return { ...session, fromCookie: session.token !== null };
 }

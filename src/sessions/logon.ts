@@ -79,8 +79,8 @@ export class LogonService {
     const values = cookieValues(header, SESSION_COOKIE);
     const now = Date.now();
     for (const value of values) {
-      const token = openSession(this.sealer, value, now, this.options.maxAgeMs);
-      if (token !== null) return { token, stale: false };
+      const session = openSession(this.sealer, value, now, this.options.maxAgeMs);
+      if (session !== null) return { token: session.token, stale: false, expiresAt: session.issuedAt + this.options.maxAgeMs };
     }
     return { token: null, stale: values.length > 0 };
   }

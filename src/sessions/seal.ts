@@ -111,11 +111,11 @@ export function sealSession(sealer: Sealer, token: string, issuedAt: number): st
   return sealer.seal('session', { t: token, iat: issuedAt } satisfies SealedSession);
 }
 
-/** The token of a sealed session no older than `maxAgeMs` at `now`; null otherwise. */
-export function openSession(sealer: Sealer, sealed: string, now: number, maxAgeMs: number): string | null {
+/** The token and issue time (epoch ms) of a sealed session no older than `maxAgeMs` at `now`; null otherwise. */
+export function openSession(sealer: Sealer, sealed: string, now: number, maxAgeMs: number): { token: string; issuedAt: number } | null {
   const value = sealer.open('session', sealed) as Partial<SealedSession> | null;
   if (typeof value?.t !== 'string' || value.t === '' || typeof value.iat !== 'number') return null;
-  return now - value.iat <= maxAgeMs ? value.t : null;
+  return now - value.iat <= maxAgeMs ? { token: value.t, issuedAt: value.iat } : null;
 }
 
 /** How long a logon challenge can be answered. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_401, parseCookies, send, type Json } from './respond.js';
 
@@ -38,7 +38,32 @@ export class SimulatedAuth {
   /** RADIUS challenges waiting for a code, by web session id. */
   private readonly challenges = new Map<string, { username: string; balancer: string; codes: string[] }>();
 
-  constructor(private readonly sessions: SessionBook) {}
+  /** Tokens ended in this process (logoff, revoked): never accepted again, derived or not. */
+  private readonly ended = new Set<string>();
+
+  /** `tokenSecret`: tokens are derived from it, and accepted by any simulator with the same one (SimulatorOptions). */
+  constructor(
+    private readonly sessions: SessionBook,
+    private readonly tokenSecret?: Buffer,
+  ) {}
+
+  /**
+   * Whether `token` is a session: one this simulator opened, or one derived from its token secret
+   * (issued before a restart), which is opened again as it is first used.
+   */
+  accepts(token: string): boolean {
+    if (this.sessions.has(token)) return true;
+    const username = this.derivedUser(token);
+    if (username === null || this.ended.has(token)) return false;
+    this.sessions.open(token, username);
+    return true;
+  }
+
+  /** Ends a session: its token gets 401 from now on. */
+  end(token: string): void {
+    this.ended.add(token);
+    this.sessions.end(token);
+  }
 
   /** Adds (or replaces) a user that can log on. */
   addUser(user: SimulatorUser): void {
@@ -93,8 +118,8 @@ export class SimulatedAuth {
   /** POST /API/Auth/Logoff: ends the token's session (the demo token survives it). */
   logoff(req: IncomingMessage, res: ServerResponse): void {
     const token = req.headers.authorization ?? '';
-    if (!this.sessions.has(token)) return send(res, 401, ERROR_401);
-    if (token !== DEMO_TOKEN) this.sessions.end(token);
+    if (!this.accepts(token)) return send(res, 401, ERROR_401);
+    if (token !== DEMO_TOKEN) this.end(token);
     send(res, 200, {});
   }
 
@@ -110,10 +135,28 @@ export class SimulatedAuth {
   }
 
   private issueToken(res: ServerResponse, username: string): void {
-    // Opaque like a self-hosted PVWA's token: base64 of "GUID;hex;hex;".
-    const token = Buffer.from(`${crypto.randomUUID()};${randomBytes(32).toString('hex')};${randomBytes(16).toString('hex')};`).toString('base64');
+    // Opaque like a self-hosted PVWA's token: base64 of "GUID;hex;hex;". With a token secret the
+    // second part is the MAC of the first and the third (the user name), so it can be checked later.
+    const id = randomUUID();
+    const user = Buffer.from(username, 'utf8').toString('hex');
+    const mac = this.tokenSecret ? this.mac(id, user).toString('hex') : randomBytes(32).toString('hex');
+    const token = Buffer.from(`${id};${mac};${this.tokenSecret ? user : randomBytes(16).toString('hex')};`).toString('base64');
     this.sessions.open(token, username);
     // The answer is a bare JSON string.
     send(res, 200, token);
+  }
+
+  private mac(id: string, user: string): Buffer {
+    return createHmac('sha256', this.tokenSecret!).update(`${id};${user}`).digest();
+  }
+
+  /** The user name of a token derived from the token secret; null for any other token. */
+  private derivedUser(token: string): string | null {
+    if (!this.tokenSecret || token.length > 1024) return null;
+    const parts = Buffer.from(token, 'base64').toString('utf8').split(';');
+    if (parts.length !== 4 || parts[3] !== '' || !/^[0-9a-f]{64}$/.test(parts[1]) || !/^(?:[0-9a-f]{2})+$/.test(parts[2])) return null;
+    const [id, mac, user] = parts;
+    if (!timingSafeEqual(Buffer.from(mac, 'hex'), this.mac(id, user))) return null;
+    return Buffer.from(user, 'hex').toString('utf8');
   }
 }

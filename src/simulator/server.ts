@@ -51,6 +51,13 @@ export interface SimulatorOptions {
    * not change the stored event, so the simulator is not the bottleneck of a load test.
    */
   fast?: boolean;
+  /**
+   * The secret the tokens of a logon are derived from (npm start and npm run dev: a file of the
+   * checkout, src/simulator/dev-seed.ts): a simulator started again with the same secret accepts
+   * the tokens the last one issued, so a browser stays logged on across a restart. Without it,
+   * tokens are random and die with the process.
+   */
+  tokenSecret?: Buffer;
 }
 
 /** What a route's handler gets: the request, its path relative to the base path, and the caller's token. */
@@ -111,7 +118,7 @@ export class Simulator {
       },
       has: (token) => this.datasets.has(token),
       end: (token) => this.datasets.delete(token),
-    });
+    }, options.tokenSecret);
     this.routes = [
       { method: 'POST', pattern: /^\/api\/auth\/(cyberark|ldap|radius|windows)\/logon\/?$/, session: false, handle: ({ req, res, match, body }) => this.auth.logon(req, res, match[1], body) },
       { method: 'POST', pattern: /^\/api\/auth\/logoff\/?$/, session: false, handle: ({ req, res }) => this.auth.logoff(req, res) },
@@ -253,7 +260,7 @@ export class Simulator {
 
   /** Ends a session as the PVWA does when it expires or is logged off: its token gets 401 from now on. */
   revoke(token: string): void {
-    this.datasets.delete(token);
+    this.auth.end(token);
   }
 
   /** The id of an open event `token` sees, for a ready-to-paste example. */
@@ -341,7 +348,7 @@ export class Simulator {
     if (known.length === 0) return sendText(res, 404, IIS_404, 'text/html');
     const chosen = known.find((candidate) => candidate.method === method);
     // As the PVWA: an unknown token is refused before the method is looked at.
-    if ((chosen ? chosen.session : known.some((candidate) => candidate.session)) && !this.datasets.has(token)) return send(res, 401, ERROR_401);
+    if ((chosen ? chosen.session : known.some((candidate) => candidate.session)) && !this.auth.accepts(token)) return send(res, 401, ERROR_401);
     if (!chosen) return send(res, 405, { ErrorCode: 'SIM405E', ErrorMessage: `The requested resource does not support http method '${method}'.` });
     chosen.handle({ req, res, path: path.slice(this.basePath.length), match: chosen.pattern.exec(route)!, query, body, token });
   }

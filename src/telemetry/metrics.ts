@@ -3,6 +3,10 @@ import type { PvwaCall } from '../pvwa/client.js';
 import { CREDENTIALS_ACTIONS, LIVE_SESSION_ACTIONS } from '../pvwa/paths.js';
 import { PVWA_ENDPOINTS } from '../pvwa/transport.js';
 
+/** The gateway's rule that blocked a browser's request: the label of pta_gateway_requests_blocked_total, and the log line's `rule`. */
+export const BLOCK_RULES = ['cors-origin', 'cors-headers', 'csrf', 'websocket-origin', 'websocket-auth'] as const;
+export type BlockRule = (typeof BLOCK_RULES)[number];
+
 /** How an event list read was served: the whole list, or only what changed since the session's snapshot. */
 export type ReadKind = 'full' | 'delta';
 
@@ -80,6 +84,7 @@ export class Metrics {
       this.timeouts.inc({ endpoint }, 0);
     }
     this.refusedConnections.inc({ reason: 'address' }, 0);
+    for (const rule of BLOCK_RULES) this.blockedRequests.inc({ rule }, 0);
     for (const kind of ['full', 'delta']) {
       this.eventReads.inc({ kind }, 0);
       this.eventReadBytes.inc({ kind }, 0);
@@ -138,6 +143,18 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+
+  private readonly blockedRequests = new Counter({
+    name: 'pta_gateway_requests_blocked_total',
+    help: 'Browser requests blocked by the gateway\'s own rules, by rule: cors-origin (a preflight from an origin not in CORS_ORIGINS), cors-headers (a preflight asking for headers not granted), csrf (CSRF prevention), websocket-origin (an upgrade from an origin not allowed), websocket-auth (a socket without a session, or whose session the PVWA refused at connect).',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+
+  /** A request blocked by one of the gateway's browser rules. */
+  blocked(rule: BlockRule): void {
+    this.blockedRequests.inc({ rule });
+  }
 
   /** A client connection closed as it arrived. */
   connectionRefused(reason: 'address'): void {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PvwaCall, PvwaCallObserver } from '../pvwa/client.js';
-import type { Metrics, ReadKind } from './metrics.js';
+import type { BlockRule, Metrics, ReadKind } from './metrics.js';
 
 /**
  * The request record: what a request's log line and metrics say about it. It is created when the
@@ -156,6 +156,16 @@ export class Telemetry {
   actionDone(done: PvwaActionDone, requestId: string): void {
     this.metrics.pvwaAction(done.action, done.outcome);
     this.logger.info({ requestId, ...done }, 'pvwa action');
+  }
+
+  /**
+   * A browser's request blocked by one of the gateway's own rules (CORS, CSRF, the WebSocket's
+   * origin or session): one `info` line with the rule, why and from which origin (never a cookie
+   * or token), and the metric. `details` says what it was about (the headers asked for, say).
+   */
+  blocked(rule: BlockRule, reason: string, origin: string | undefined, details: Record<string, unknown> = {}): void {
+    this.metrics.blocked(rule);
+    this.logger.info({ rule, reason, origin: origin ?? null, ...details }, 'request blocked');
   }
 
   requestEnded(record: RequestRecord, status: number, durationMs: number): void {

@@ -140,7 +140,7 @@ describe('any 500 the gateway answers', () => {
     const guard = new LogonGuard({ maxFailuresPerUser: 5, maxFailuresPerAddress: 20, windowMs: 60_000, maxWrongCodes: 3, challengeTtlMs: 60_000, maxTracked: 100 });
     const logons = createLogonService({ secret: undefined, maxAgeMs: 60_000, secureCookie: true, pvwa, sessionEnded: () => {}, guard }, logger);
     const deps = { pvwa, logger, logons, store, snapshotReads: false, accounts: new AccountCache({ ttlMs: 0 }), vaultConcurrency: 1, now: Date.now };
-    const route = graphqlRoute({ apollo, deps, telemetry: new Telemetry(logger, new Metrics(10)), maxRequestBytes: 65536, writeTimeoutMs: 30_000 });
+    const route = graphqlRoute({ apollo, deps, telemetry: new Telemetry(logger, new Metrics(10)), maxRequestBytes: 65536, writeTimeoutMs: 30_000, allowsOrigin: () => false, compression: true });
     server = createServer((req, res) => void route(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

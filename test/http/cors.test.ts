@@ -4,7 +4,8 @@ import { originMatcher } from '../../src/http/cors.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const ALLOWED = 'https://soc.example.com';
-const PREFLIGHT_HEADERS = 'content-type, authorization, x-request-id, apollo-require-preflight, x-apollo-operation-name';
+const PREFLIGHT_HEADERS =
+  'content-type, authorization, x-request-id, apollo-require-preflight, x-apollo-operation-name, apollographql-client-name, apollographql-client-version, traceparent, tracestate';
 
 /** The CORS headers of an answer (and Vary). */
 function corsHeaders(response: { headers: Headers }): Record<string, string> {
@@ -46,7 +47,7 @@ describe('CORS on /graphql', () => {
       'access-control-allow-origin': 'https://triage.example.com:8443',
       'access-control-allow-credentials': 'true',
       'access-control-expose-headers': 'x-request-id',
-      vary: 'Origin',
+      vary: 'Origin, Accept-Encoding',
     });
   });
 

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createClient, type Client } from 'graphql-ws';
-import { WebSocket } from 'ws';
+import type { Client } from 'graphql-ws';
 import { DEMO_TOKEN } from '../../src/simulator/server.js';
 import { eventCalls, metric, startHarness, type Harness } from '../support/harness.js';
 import { LOGON, sessionCookieOf } from '../support/sessions.js';
 import { eventsFor as baseEvents } from '../support/events.js';
+import { connect } from '../support/sockets.js';
 
 type Json = Record<string, any>;
 
@@ -20,33 +20,6 @@ function eventsFor(owner: string, n: number, newest = Date.now() - 3_600_000): J
 
 /** A new event as the PTA would detect it now. */
 const fresh = (id: string, extra: Json = {}): Json => ({ id, type: 'PSMSuspiciousActivity', score: 90, createTime: Date.now(), lastUpdateTime: Date.now(), mStatus: 'OPEN', ...extra });
-
-interface Connection {
-  client: Client;
-  /** Resolves with the close event's code and reason. */
-  closed: Promise<{ code: number; reason: string }>;
-}
-
-function connect(h: Harness, token: string | null, headers: Record<string, string> = {}): Connection {
-  let onClosed!: (event: { code: number; reason: string }) => void;
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => (onClosed = resolve));
-  // The `ws` client, so a test can send an Origin or a Cookie as a browser would.
-  class HeaderSocket extends WebSocket {
-    constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols, { headers });
-    }
-  }
-  const client = createClient({
-    url: h.gateway.url.replace(/^http/, 'ws'),
-    webSocketImpl: HeaderSocket,
-    connectionParams: token === null ? {} : { authorization: token },
-    retryAttempts: 0,
-    lazy: false,
-    on: { closed: (event) => onClosed(event as { code: number; reason: string }) },
-    onNonLazyError: () => {},
-  });
-  return { client, closed };
-}
 
 /** A subscription's results, read one at a time. */
 function subscribe(client: Client, variables: Json = {}) {

@@ -32,7 +32,7 @@ describe('sessions never reach the logs, errors or metrics', () => {
     const next = (await run(h.gql(RESPOND, { challengeId: challenge, response: '918273', delivery: 'COOKIE' }, { token: null }))).body.data!.respondToLogonChallenge.challengeId as string;
     const done = await run(h.gql(RESPOND, { challengeId: next, response: '564738', delivery: 'COOKIE' }, { token: null }));
     const cookie = sessionCookieOf(done);
-    const cookieToken = openSession(testSealer(), cookie, Date.now(), 60_000)!;
+    const cookieToken = openSession(testSealer(), cookie, Date.now(), 60_000)!.token;
     await run(withCookie(h, LIST, cookie));
     await run(withCookie(h, LOGOFF, cookie));
     await run(withCookie(h, LIST, cookie));

@@ -15,4 +15,8 @@ export const Query: QueryResolvers = {
     checkEventId(id);
     return context.loaders.eventById.load(id);
   },
+
+  session(_parent, _args, context) {
+    return context.session();
+  },
 };
