@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
+import type { Side } from './scenarios.js';
 
 /** What the bench scripts (run.ts, compression.ts) share about the machine: ports, CPUs, /proc. */
 
@@ -38,4 +39,14 @@ export const pinned = (cpu: number, command: string, commandArgs: string[]) => (
 export function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** autocannon (its own process, on CPU 1) repeating `side`'s request: the command and its arguments; it prints its result as JSON. */
+export function autocannonCommand(side: Side, connections: number, seconds: number): [string, string[]] {
+  const argv = ['node_modules/autocannon/autocannon.js', '-j', '-c', String(connections), '-d', String(seconds), '-m', side.method];
+  for (const [key, value] of Object.entries(side.headers)) argv.push('-H', `${key}=${value}`);
+  if (side.body !== undefined) argv.push('-b', side.body);
+  if (side.idReplacement) argv.push('-I');
+  argv.push(side.url);
+  return pinned(1, process.execPath, argv);
 }

@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createDemoEvents } from '../src/simulator/data.js';
-import { canPin, CLK_TCK, cpuTicks, freePort, median, pinned } from './machine.js';
+import { autocannonCommand, canPin, CLK_TCK, cpuTicks, freePort, median, pinned } from './machine.js';
 import { SCENARIOS, type Scenario, type Side } from './scenarios.js';
 
 const args = new Set(process.argv.slice(2));
@@ -75,12 +75,7 @@ function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 interface Run { rps: number; p50: number; p99: number; mean: number; cpuMsPerReq: number; errors: number; upstreamBytesPerReq: number; bytesPerResponse: number }
 
 function autocannon(side: Side, connections: number, seconds: number): Run & { requests: number } {
-  const argv = ['node_modules/autocannon/autocannon.js', '-j', '-c', String(connections), '-d', String(seconds), '-m', side.method];
-  for (const [key, value] of Object.entries(side.headers)) argv.push('-H', `${key}=${value}`);
-  if (side.body !== undefined) argv.push('-b', side.body);
-  if (side.idReplacement) argv.push('-I');
-  argv.push(side.url);
-  const [command, args] = pinned(1, process.execPath, argv);
+  const [command, args] = autocannonCommand(side, connections, seconds);
   const out = execFileSync(command, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } });
   const result = JSON.parse(out) as {
     requests: { average: number; total: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number; timeouts: number;
