@@ -42,7 +42,7 @@ export function graphqlRoute(options: {
     res.once('close', () => clearTimeout(timer));
   };
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const record = telemetry.begin(header(req, 'x-request-id'));
+    const record = telemetry.begin(header(req, 'x-request-id'), { http: req });
     res.setHeader('x-request-id', record.requestId);
     res.once('close', () => {
       // Closed before the answer was all written: the client went away (a client outcome), or

@@ -14,6 +14,7 @@ import { checkOperationLimits, type OperationLimits } from '../graph/operation-l
 import { tokenRefusal, type TokenRefusal } from '../pvwa/errors.js';
 import { sessionKey, tokenFrom } from '../sessions/credentials.js';
 import type { RequestRecord, Telemetry } from '../telemetry/record.js';
+import type { Span } from '../tracing/tracing.js';
 import { requestPath } from './body.js';
 
 /**
@@ -72,6 +73,8 @@ interface RunningOperation {
 interface SocketState {
   token: string | null;
   operations: Map<string, RunningOperation>;
+  /** The span of its connection check, which its operations' spans link to (tracing on). */
+  connection?: Span;
 }
 
 export interface WebSocketEndpoint {
@@ -191,15 +194,18 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         // One PVWA read with the token before the connection is acknowledged (it also warms the
         // session's snapshot, which the live events start from).
         const session = sessionKey(state.token);
+        state.connection = telemetry.startSpan('graphql-ws connection_init', request.headers);
         try {
-          await hub.readSession(session, state.token, 'ws-connect');
+          await hub.readSession(session, state.token, 'ws-connect', state.connection);
         } catch (error) {
           const refusal = tokenRefusal(error);
-          if (refusal !== null) socket.close(REFUSAL_CLOSE[refusal].code, REFUSAL_CLOSE[refusal].reason);
-          else socket.close(1013, 'Try again later: the PVWA could not be read');
+          const close = refusal !== null ? REFUSAL_CLOSE[refusal] : { code: 1013, reason: 'Try again later: the PVWA could not be read' };
+          telemetry.endSpan(state.connection, close.code);
+          socket.close(close.code, close.reason);
           return false;
         }
         const full = acknowledge(socket, session);
+        telemetry.endSpan(state.connection, full?.code);
         if (full === null) return true;
         socket.close(full.code, full.reason);
         return false;
@@ -207,7 +213,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
       async onSubscribe(ctx, id, payload) {
         const state = stateOf(ctx);
         // Begun first, as over HTTP: an operation refused by its document checks is logged and counted too.
-        const record = telemetry.begin(undefined);
+        const record = telemetry.begin(undefined, { webSocket: state.connection });
         const running: RunningOperation = { record, context: null, subscription: false };
         state.operations.set(id, running);
         const prepared = documents.prepare(payload.query, payload.operationName);
