@@ -12,7 +12,8 @@ import { header } from './body.js';
  */
 
 const ALLOW_METHODS = 'GET, POST';
-const ALLOW_HEADERS = 'content-type, authorization, x-request-id, apollo-require-preflight, x-apollo-operation-name';
+// traceparent and tracestate: a traced page's trace context (W3C), which the gateway's spans join.
+const ALLOW_HEADERS = 'content-type, authorization, x-request-id, apollo-require-preflight, x-apollo-operation-name, traceparent, tracestate';
 /** How long a browser may reuse a granted preflight: 2 hours (Chromium's own cap). */
 const MAX_AGE_SECONDS = '7200';
 /** Response headers a page may read besides the simple ones. */

@@ -4,7 +4,7 @@ import { originMatcher } from '../../src/http/cors.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const ALLOWED = 'https://soc.example.com';
-const PREFLIGHT_HEADERS = 'content-type, authorization, x-request-id, apollo-require-preflight, x-apollo-operation-name';
+const PREFLIGHT_HEADERS = 'content-type, authorization, x-request-id, apollo-require-preflight, x-apollo-operation-name, traceparent, tracestate';
 
 /** The CORS headers of an answer (and Vary). */
 function corsHeaders(response: { headers: Headers }): Record<string, string> {
