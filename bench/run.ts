@@ -14,6 +14,11 @@
  *   npm run bench -- --quick      shorter runs, for a quick look while profiling
  *   npm run bench -- --soak       the close scenario for 5 minutes: RSS at the start and the end
  *   BENCH_ONLY=close,page         only these scenarios
+ *   BENCH_ONLY=close,close+tracing a scenario, and the same with the gateway's tracing on
+ *
+ * `<scenario>+tracing` runs a scenario against a gateway whose OpenTelemetry tracing is on,
+ * exporting to bench/otlp-sink.ts (a collector that counts and discards, on the load's CPU),
+ * without the peer. The full run includes `close+tracing`.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,6 +44,9 @@ const root = new URL('..', import.meta.url);
 const START_FLAGS = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).scripts.start as string).split(/\s+/).filter((arg) => arg.startsWith('--'));
 /** The same-stack peer: its own npm package, run as its package.json's start script runs it (plain `node`, no V8 flags). */
 const PEER_DIR = 'bench/peers/apollo-rest';
+
+/** The suffix of a scenario run with the gateway's tracing on. */
+const TRACED = '+tracing';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) => {
@@ -125,7 +133,7 @@ function autocannon(side: Side, connections: number, seconds: number): Run & { r
 /** Upstream bytes a side moves: the gateway's own counter of list bytes read, or a fixed size per request (the proxy passes the full list). */
 type UpstreamBytes = () => Promise<number>;
 
-async function measure(side: Side, pid: number, connections: number, seconds: number, upstreamBytes: UpstreamBytes): Promise<Run> {
+async function measure(side: Side, pid: number, connections: number, seconds: number, upstreamBytes: UpstreamBytes): Promise<Run & { requests: number }> {
   const before = cpuTicks(pid);
   const bytesBefore = await upstreamBytes();
   const run = autocannon(side, connections, seconds);
@@ -136,6 +144,11 @@ async function measure(side: Side, pid: number, connections: number, seconds: nu
     cpuMsPerReq: run.requests > 0 ? (ticks * 1000) / CLK_TCK / run.requests : NaN,
     upstreamBytesPerReq: run.requests > 0 ? bytes / run.requests : NaN,
   };
+}
+
+/** What the OTLP sink has received so far. */
+async function sinkCounts(url: string): Promise<{ exports: number; bytes: number; spans: number }> {
+  return (await fetch(`${url}/stats`)).json() as Promise<{ exports: number; bytes: number; spans: number }>;
 }
 
 /** The gateway's upstream list bytes so far, from its own metrics (full and delta reads). */
@@ -230,12 +243,22 @@ async function main(): Promise<void> {
   const proxy = await startProcess('proxy', 0, ['--import', 'tsx', 'bench/proxy.ts'], { PORT: String(proxyPort), UPSTREAM: `http://127.0.0.1:${simPort}` }, 'ready');
   children.push(proxy);
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const only = process.env.BENCH_ONLY?.split(',');
+  const tracedNames = (only ?? ['close+tracing']).filter((name) => name.endsWith(TRACED));
+  let sinkUrl: string | undefined;
+  if (tracedNames.length > 0) {
+    const sinkPort = await freePort();
+    children.push(await startProcess('otlp sink', 1, ['--import', 'tsx', 'bench/otlp-sink.ts'], { PORT: String(sinkPort) }, 'ready'));
+    sinkUrl = `http://127.0.0.1:${sinkPort}`;
+  }
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   // A fresh gateway per scenario, so each scenario's peak RSS is its own.
-  const startGatewayProcess = async (): Promise<ChildProcess> => {
+  // Traced: OpenTelemetry on, to the sink, with the SDK's defaults otherwise.
+  const startGatewayProcess = async (traced = false): Promise<ChildProcess> => {
     const child = await startProcess('gateway', 0, [...START_FLAGS, 'dist/main.js'], {
       NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(gatewayPort), HOST: '127.0.0.1',
       SESSION_SECRET: randomBytes(32).toString('base64'),
+      ...(traced ? { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl! } : {}),
     });
     for (let i = 0; ; i++) {
       if (await fetch(`${gatewayUrl}/readyz`).then((r) => r.ok, () => false)) return child;
@@ -269,14 +292,22 @@ async function main(): Promise<void> {
   }
 
   const rows = [];
-  const only = process.env.BENCH_ONLY?.split(',');
   const selected = scenarios.filter((s) => !only || only.includes(s.name));
   if (selected.some((s) => s.peer)) installPeer();
+  // Each selected scenario as it is, then the traced ones (without the peer).
+  const plan = [
+    ...selected.map((scenario) => ({ scenario, label: scenario.name as string, traced: false })),
+    ...tracedNames.map((label) => ({ scenario: scenarios.find((s) => s.name === label.slice(0, -TRACED.length))!, label, traced: true })),
+  ];
   const peakRssMb = { gateway: {} as Record<string, number>, peer: {} as Record<string, number> };
-  for (const scenario of selected) {
-    const gateway = await startGatewayProcess();
+  for (const { scenario: base, label, traced } of plan) {
+    if (!base) throw new Error(`no scenario ${label}`);
+    const scenario = traced ? { ...base, peer: undefined } : base;
+    const gateway = await startGatewayProcess(traced);
     const peer = scenario.peer ? await startPeerProcess() : null;
-    await scenario.check();
+    await scenario.check(!traced);
+    const exported = traced ? await sinkCounts(sinkUrl!) : null;
+    let requests = 0;
     const isWrite = scenario.name === 'close' || scenario.name === 'close-warm';
     for (const connections of [1, 64]) {
       const sides: SideRuns[] = [
@@ -288,7 +319,8 @@ async function main(): Promise<void> {
       const servers = [serverPid(sim), ...new Set(sides.map((s) => s.pid))];
       for (const s of sides) {
         await s.prepare?.();
-        autocannon(s.side, connections, WARMUP_S);
+        const warmUp = autocannon(s.side, connections, WARMUP_S);
+        if (s.name === 'gateway') requests += warmUp.requests;
       }
       for (let rep = 0; rep < REPS; rep++) {
         const seconds = isWrite ? DURATION_S : LIST_DURATION_S;
@@ -296,6 +328,7 @@ async function main(): Promise<void> {
           await settle(servers);
           await s.prepare?.();
           const run = await measure(s.side, s.pid, connections, seconds, s.bytes);
+          if (s.name === 'gateway') requests += run.requests;
           if (s.name !== 'gateway') run.upstreamBytesPerReq = isWrite ? NaN : fullListBytes;
           s.runs.push(run);
         }
@@ -305,7 +338,7 @@ async function main(): Promise<void> {
       const p = summarise(byName('proxy')!.runs);
       const q = byName('peer') ? summarise(byName('peer')!.runs) : null;
       const row = {
-        scenario: scenario.name, connections, gateway: g, proxy: p,
+        scenario: label, connections, gateway: g, proxy: p,
         throughputRatio: g.rps / p.rps, cpuRatio: p.cpuMsPerReq / g.cpuMsPerReq, p50Ratio: g.p50 / p.p50, meanLatencyDeltaMs: g.mean - p.mean,
         meanLatencyRatio: g.mean / p.mean,
         // Added fields (issue 28): the same-stack peer, null where the scenario has none.
@@ -314,10 +347,16 @@ async function main(): Promise<void> {
       };
       rows.push(row);
       const peerPart = row.vsPeer ? `, peer ${q!.rps.toFixed(0)} req/s, cpu gateway/peer ${row.vsPeer.cpuRatio.toFixed(2)}, added gateway/peer ${row.vsPeer.addedLatencyRatio?.toFixed(2) ?? 'n/a'}` : '';
-      process.stderr.write(`${scenario.name} c=${connections}: gateway ${g.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${row.throughputRatio.toFixed(2)}, cpu ratio ${row.cpuRatio.toFixed(2)}${peerPart}\n`);
+      process.stderr.write(`${label} c=${connections}: gateway ${g.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${row.throughputRatio.toFixed(2)}, cpu ratio ${row.cpuRatio.toFixed(2)}${peerPart}\n`);
     }
-    peakRssMb.gateway[scenario.name] = statusKb(serverPid(gateway), 'VmHWM') / 1024;
+    peakRssMb.gateway[label] = statusKb(serverPid(gateway), 'VmHWM') / 1024;
     await stopProcess(gateway);
+    if (exported) {
+      // Counted after the stop, which exports the last batch. Fewer spans than requests make: the batch processor dropped some.
+      const now = await sinkCounts(sinkUrl!);
+      const spans = now.spans - exported.spans;
+      process.stderr.write(`${label}: ${spans} spans exported for ${requests} requests (${(spans / requests).toFixed(2)} a request), in ${now.exports - exported.exports} exports of ${now.bytes - exported.bytes} bytes\n`);
+    }
     if (peer) {
       peakRssMb.peer[scenario.name] = statusKb(serverPid(peer), 'VmHWM') / 1024;
       await stopProcess(peer);
