@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
@@ -58,6 +61,25 @@ describe('the SDK reads the standard variables itself', () => {
       await h.close();
       await tracing.shutdown(2_000);
     }
+  });
+});
+
+describe('export failures', () => {
+  it('are logged at warn (the SDK is silent otherwise), and shutdown still ends', async () => {
+    // A port nothing listens on: every export is refused.
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const warnings: string[] = [];
+    // The exporter retries a refused export until its timeout: 500 ms here.
+    const tracing = (await tracingFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_TIMEOUT: '500', OTEL_BSP_SCHEDULE_DELAY: '10' }, warnings))!;
+    tracing.start('refused', undefined).end();
+    for (let waited = 0; warnings.length === 0 && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    const line = JSON.parse(warnings[0]) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 'warn', msg: expect.stringMatching(/^OpenTelemetry: .*ECONNREFUSED/) });
+    expect(await tracing.shutdown(2_000)).not.toBe('timed out');
   });
 });
 
