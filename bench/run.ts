@@ -14,19 +14,20 @@
  *   npm run bench -- --quick      shorter runs, for a quick look while profiling
  *   npm run bench -- --soak       the close scenario for 5 minutes: RSS at the start and the end
  *   BENCH_ONLY=close,page         only these scenarios
- *   BENCH_ONLY=close,close+tracing a scenario, and the same with the gateway's tracing on
+ *   BENCH_ONLY=close+tracing      close, with a second gateway whose tracing is on as a side of its rounds
  *
- * `<scenario>+tracing` runs a scenario against a gateway whose OpenTelemetry tracing is on,
- * exporting to bench/otlp-sink.ts (a collector that counts and discards, on the load's CPU),
- * without the peer. The full run includes `close+tracing`.
+ * `<scenario>+tracing` adds to the scenario a gateway with OpenTelemetry tracing on, exporting to
+ * bench/otlp-sink.ts (a collector that counts and discards, on the load's CPU): a side of the
+ * same rounds, so its row and the gateway's compare on a shared machine. The full run traces close.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { createDemoEvents } from '../src/simulator/data.js';
-import { SCENARIOS, type Side } from './scenarios.js';
+import { SCENARIOS, type Scenario, type Side } from './scenarios.js';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -45,7 +46,7 @@ const START_FLAGS = (JSON.parse(readFileSync(new URL('package.json', root), 'utf
 /** The same-stack peer: its own npm package, run as its package.json's start script runs it (plain `node`, no V8 flags). */
 const PEER_DIR = 'bench/peers/apollo-rest';
 
-/** The suffix of a scenario run with the gateway's tracing on. */
+/** The suffix of a scenario's traced twin: its gateway with OpenTelemetry tracing on. */
 const TRACED = '+tracing';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -76,6 +77,8 @@ const pinned = (cpu: number, command: string, commandArgs: string[]) => (canPin 
 function startProcess(name: string, cpu: number, commandArgs: string[], env: Record<string, string>, readyLine?: string): Promise<ChildProcess> {
   const [command, argv] = pinned(cpu, process.execPath, commandArgs);
   const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Every server goes when the bench does, even when a check throws mid-scenario.
+  children.push(child);
   child.on('exit', (code, signal) => {
     if (!stopping) {
       process.stderr.write(`${name} exited (${code ?? signal})\n`);
@@ -133,7 +136,7 @@ function autocannon(side: Side, connections: number, seconds: number): Run & { r
 /** Upstream bytes a side moves: the gateway's own counter of list bytes read, or a fixed size per request (the proxy passes the full list). */
 type UpstreamBytes = () => Promise<number>;
 
-async function measure(side: Side, pid: number, connections: number, seconds: number, upstreamBytes: UpstreamBytes): Promise<Run & { requests: number }> {
+async function measure(side: Side, pid: number, connections: number, seconds: number, upstreamBytes: UpstreamBytes): Promise<Run> {
   const before = cpuTicks(pid);
   const bytesBefore = await upstreamBytes();
   const run = autocannon(side, connections, seconds);
@@ -151,13 +154,18 @@ async function sinkCounts(url: string): Promise<{ exports: number; bytes: number
   return (await fetch(`${url}/stats`)).json() as Promise<{ exports: number; bytes: number; spans: number }>;
 }
 
-/** The gateway's upstream list bytes so far, from its own metrics (full and delta reads). */
-async function gatewayListBytes(gatewayUrl: string): Promise<number> {
+/** A counter of a gateway's own metrics so far, all its series summed. */
+async function counterTotal(gatewayUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
   let total = 0;
-  for (const line of text.split('\n')) if (line.startsWith('pta_gateway_event_read_bytes_total{')) total += Number(line.split(' ').at(-1));
+  for (const line of text.split('\n')) if (line.startsWith(`${name}{`)) total += Number(line.split(' ').at(-1));
   return total;
 }
+
+/** The gateway's upstream list bytes so far (full and delta reads). */
+const gatewayListBytes = (gatewayUrl: string) => counterTotal(gatewayUrl, 'pta_gateway_event_read_bytes_total');
+/** The GraphQL requests a gateway has answered so far. */
+const requestsAnswered = (gatewayUrl: string) => counterTotal(gatewayUrl, 'pta_gateway_graphql_requests_total');
 
 let stopping = false;
 const children: ChildProcess[] = [];
@@ -226,7 +234,8 @@ function versusPeer(g: Summary, peer: Summary, proxy: Summary) {
 }
 
 interface SideRuns {
-  name: 'gateway' | 'peer' | 'proxy';
+  /** `traced`: the gateway with tracing on. */
+  name: 'gateway' | 'peer' | 'proxy' | 'traced';
   side: Side;
   pid: number;
   runs: Run[];
@@ -236,32 +245,35 @@ interface SideRuns {
 }
 
 async function main(): Promise<void> {
-  const [simPort, proxyPort, gatewayPort, peerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [simPort, proxyPort, gatewayPort, peerPort, tracedPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const sim = await startProcess('upstream', 0, ['--import', 'tsx', 'bench/upstream.ts'], { PORT: String(simPort) }, 'ready');
-  children.push(sim);
   const pvwaUrl = `http://127.0.0.1:${simPort}/PasswordVault`;
   const proxy = await startProcess('proxy', 0, ['--import', 'tsx', 'bench/proxy.ts'], { PORT: String(proxyPort), UPSTREAM: `http://127.0.0.1:${simPort}` }, 'ready');
-  children.push(proxy);
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
   const only = process.env.BENCH_ONLY?.split(',');
-  const tracedNames = (only ?? ['close+tracing']).filter((name) => name.endsWith(TRACED));
-  let sinkUrl: string | undefined;
-  if (tracedNames.length > 0) {
+  // The scenarios with a traced twin, and the collector it exports to.
+  const tracedNames = new Set((only ?? [`close${TRACED}`]).filter((name) => name.endsWith(TRACED)).map((name) => name.slice(0, -TRACED.length)));
+  const tracedUrl = `http://127.0.0.1:${tracedPort}`;
+  let sinkUrl = '';
+  if (tracedNames.size > 0) {
     const sinkPort = await freePort();
-    children.push(await startProcess('otlp sink', 1, ['--import', 'tsx', 'bench/otlp-sink.ts'], { PORT: String(sinkPort) }, 'ready'));
+    await startProcess('otlp sink', 1, ['--import', 'tsx', 'bench/otlp-sink.ts'], { PORT: String(sinkPort) }, 'ready');
     sinkUrl = `http://127.0.0.1:${sinkPort}`;
   }
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
-  // A fresh gateway per scenario, so each scenario's peak RSS is its own.
-  // Traced: OpenTelemetry on, to the sink, with the SDK's defaults otherwise.
-  const startGatewayProcess = async (traced = false): Promise<ChildProcess> => {
+  // A fresh gateway per scenario, so each scenario's peak RSS is its own; traced, on its own port
+  // with tracing on (the SDK's defaults but the endpoint).
+  const startGatewayProcess = async (scenario?: Scenario, traced = false): Promise<ChildProcess> => {
+    for (const [path, content] of Object.entries(scenario?.gatewayFiles ?? {})) writeFileSync(path, content);
+    const url = traced ? tracedUrl : gatewayUrl;
     const child = await startProcess('gateway', 0, [...START_FLAGS, 'dist/main.js'], {
-      NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(gatewayPort), HOST: '127.0.0.1',
+      NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(traced ? tracedPort : gatewayPort), HOST: '127.0.0.1',
       SESSION_SECRET: randomBytes(32).toString('base64'),
-      ...(traced ? { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl! } : {}),
+      ...scenario?.gatewayEnv,
+      ...(traced ? { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl } : {}),
     });
     for (let i = 0; ; i++) {
-      if (await fetch(`${gatewayUrl}/readyz`).then((r) => r.ok, () => false)) return child;
+      if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return child;
       if (i > 100) throw new Error('gateway did not get ready');
       await sleep(100);
     }
@@ -282,7 +294,12 @@ async function main(): Promise<void> {
   const events = createDemoEvents(2000);
   // The proxy passes the full list on every list request, and the peer reads it: its size, once.
   const fullListBytes = (await (await fetch(`${pvwaUrl}/API/pta/API/Events/`, { headers: { authorization: TOKEN } })).arrayBuffer()).byteLength;
-  const scenarios = SCENARIOS({ events, token: TOKEN, gateway: gatewayUrl, proxy: `http://127.0.0.1:${proxyPort}`, peer: peerUrl });
+  // Files a scenario's gateway reads (a manifest of trusted documents), gone with the run.
+  const workDir = mkdtempSync(join(tmpdir(), 'pta-bench-'));
+  process.on('exit', () => rmSync(workDir, { recursive: true, force: true }));
+  const scenarios = SCENARIOS({ events, token: TOKEN, gateway: gatewayUrl, proxy: `http://127.0.0.1:${proxyPort}`, peer: peerUrl, workDir });
+  // The same scenarios against the traced gateway: its side of a scenario's rounds.
+  const tracedScenarios = SCENARIOS({ events, token: TOKEN, gateway: tracedUrl, proxy: `http://127.0.0.1:${proxyPort}`, peer: peerUrl, workDir });
 
   if (SOAK) {
     const gateway = await startGatewayProcess();
@@ -292,35 +309,30 @@ async function main(): Promise<void> {
   }
 
   const rows = [];
-  const selected = scenarios.filter((s) => !only || only.includes(s.name));
+  const selected = scenarios.filter((s) => !only || only.includes(s.name) || tracedNames.has(s.name));
   if (selected.some((s) => s.peer)) installPeer();
-  // Each selected scenario as it is, then the traced ones (without the peer).
-  const plan = [
-    ...selected.map((scenario) => ({ scenario, label: scenario.name as string, traced: false })),
-    ...tracedNames.map((label) => ({ scenario: scenarios.find((s) => s.name === label.slice(0, -TRACED.length))!, label, traced: true })),
-  ];
   const peakRssMb = { gateway: {} as Record<string, number>, peer: {} as Record<string, number> };
-  for (const { scenario: base, label, traced } of plan) {
-    if (!base) throw new Error(`no scenario ${label}`);
-    const scenario = traced ? { ...base, peer: undefined } : base;
-    const gateway = await startGatewayProcess(traced);
+  for (const scenario of selected) {
+    const gateway = await startGatewayProcess(scenario);
     const peer = scenario.peer ? await startPeerProcess() : null;
-    await scenario.check(!traced);
-    const exported = traced ? await sinkCounts(sinkUrl!) : null;
-    let requests = 0;
-    const isWrite = scenario.name === 'close' || scenario.name === 'close-warm';
+    await scenario.check();
+    const twin = tracedNames.has(scenario.name) ? tracedScenarios.find((s) => s.name === scenario.name)! : null;
+    const traced = twin ? await startGatewayProcess(twin, true) : null;
+    await twin?.check(false);
+    const exportedBefore = twin ? { ...(await sinkCounts(sinkUrl)), answered: await requestsAnswered(tracedUrl) } : null;
+    const isWrite = scenario.name.startsWith('close');
     for (const connections of [1, 64]) {
       const sides: SideRuns[] = [
         { name: 'gateway', side: scenario.gateway, pid: serverPid(gateway), runs: [], bytes: () => gatewayListBytes(gatewayUrl), prepare: scenario.prepareGateway?.bind(scenario) },
         // The peer and the proxy count nothing: what they move per list request is the full list (set below).
         ...(peer && scenario.peer ? [{ name: 'peer' as const, side: scenario.peer, pid: serverPid(peer), runs: [], bytes: async () => 0 }] : []),
         { name: 'proxy', side: scenario.proxy, pid: serverPid(proxy), runs: [], bytes: async () => 0 },
+        ...(traced && twin ? [{ name: 'traced' as const, side: twin.gateway, pid: serverPid(traced), runs: [], bytes: () => gatewayListBytes(tracedUrl), prepare: twin.prepareGateway?.bind(twin) }] : []),
       ];
       const servers = [serverPid(sim), ...new Set(sides.map((s) => s.pid))];
       for (const s of sides) {
         await s.prepare?.();
-        const warmUp = autocannon(s.side, connections, WARMUP_S);
-        if (s.name === 'gateway') requests += warmUp.requests;
+        autocannon(s.side, connections, WARMUP_S);
       }
       for (let rep = 0; rep < REPS; rep++) {
         const seconds = isWrite ? DURATION_S : LIST_DURATION_S;
@@ -328,8 +340,7 @@ async function main(): Promise<void> {
           await settle(servers);
           await s.prepare?.();
           const run = await measure(s.side, s.pid, connections, seconds, s.bytes);
-          if (s.name === 'gateway') requests += run.requests;
-          if (s.name !== 'gateway') run.upstreamBytesPerReq = isWrite ? NaN : fullListBytes;
+          if (s.name === 'peer' || s.name === 'proxy') run.upstreamBytesPerReq = isWrite ? NaN : fullListBytes;
           s.runs.push(run);
         }
       }
@@ -338,7 +349,7 @@ async function main(): Promise<void> {
       const p = summarise(byName('proxy')!.runs);
       const q = byName('peer') ? summarise(byName('peer')!.runs) : null;
       const row = {
-        scenario: label, connections, gateway: g, proxy: p,
+        scenario: scenario.name, connections, gateway: g, proxy: p,
         throughputRatio: g.rps / p.rps, cpuRatio: p.cpuMsPerReq / g.cpuMsPerReq, p50Ratio: g.p50 / p.p50, meanLatencyDeltaMs: g.mean - p.mean,
         meanLatencyRatio: g.mean / p.mean,
         // Added fields (issue 28): the same-stack peer, null where the scenario has none.
@@ -346,16 +357,30 @@ async function main(): Promise<void> {
         vsPeer: q ? versusPeer(g, q, p) : null,
       };
       rows.push(row);
+      const t = byName('traced') ? summarise(byName('traced')!.runs) : null;
+      if (t) {
+        // The traced gateway against the proxy of the same rounds, and against the gateway (`vsUntraced`: traced / untraced).
+        const vsUntraced = { cpuRatio: t.cpuMsPerReq / g.cpuMsPerReq, meanLatencyRatio: t.mean / g.mean, throughputRatio: t.rps / g.rps };
+        rows.push({
+          scenario: `${scenario.name}${TRACED}`, connections, gateway: t, proxy: p,
+          throughputRatio: t.rps / p.rps, cpuRatio: p.cpuMsPerReq / t.cpuMsPerReq, p50Ratio: t.p50 / p.p50, meanLatencyDeltaMs: t.mean - p.mean,
+          meanLatencyRatio: t.mean / p.mean, peer: null, vsPeer: null, vsUntraced,
+        });
+        process.stderr.write(`${scenario.name}${TRACED} c=${connections}: traced ${t.rps.toFixed(0)} req/s, ${t.cpuMsPerReq.toFixed(3)} CPU ms/req; traced / untraced: CPU ${vsUntraced.cpuRatio.toFixed(2)}, mean latency ${vsUntraced.meanLatencyRatio.toFixed(2)}\n`);
+      }
       const peerPart = row.vsPeer ? `, peer ${q!.rps.toFixed(0)} req/s, cpu gateway/peer ${row.vsPeer.cpuRatio.toFixed(2)}, added gateway/peer ${row.vsPeer.addedLatencyRatio?.toFixed(2) ?? 'n/a'}` : '';
-      process.stderr.write(`${label} c=${connections}: gateway ${g.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${row.throughputRatio.toFixed(2)}, cpu ratio ${row.cpuRatio.toFixed(2)}${peerPart}\n`);
+      process.stderr.write(`${scenario.name} c=${connections}: gateway ${g.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${row.throughputRatio.toFixed(2)}, cpu ratio ${row.cpuRatio.toFixed(2)}${peerPart}\n`);
     }
-    peakRssMb.gateway[label] = statusKb(serverPid(gateway), 'VmHWM') / 1024;
+    peakRssMb.gateway[scenario.name] = statusKb(serverPid(gateway), 'VmHWM') / 1024;
     await stopProcess(gateway);
-    if (exported) {
-      // Counted after the stop, which exports the last batch. Fewer spans than requests make: the batch processor dropped some.
-      const now = await sinkCounts(sinkUrl!);
-      const spans = now.spans - exported.spans;
-      process.stderr.write(`${label}: ${spans} spans exported for ${requests} requests (${(spans / requests).toFixed(2)} a request), in ${now.exports - exported.exports} exports of ${now.bytes - exported.bytes} bytes\n`);
+    if (traced && exportedBefore) {
+      peakRssMb.gateway[`${scenario.name}${TRACED}`] = statusKb(serverPid(traced), 'VmHWM') / 1024;
+      const answered = (await requestsAnswered(tracedUrl)) - exportedBefore.answered;
+      await stopProcess(traced);
+      // Counted once it stopped (its last batch is exported then): fewer spans than it made when the batch processor dropped some.
+      const after = await sinkCounts(sinkUrl);
+      const spans = after.spans - exportedBefore.spans;
+      process.stderr.write(`${scenario.name}${TRACED}: ${spans} spans exported for ${answered} requests (${(spans / answered).toFixed(2)} a request), in ${after.exports - exportedBefore.exports} exports of ${after.bytes - exportedBefore.bytes} bytes\n`);
     }
     if (peer) {
       peakRssMb.peer[scenario.name] = statusKb(serverPid(peer), 'VmHWM') / 1024;

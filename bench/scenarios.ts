@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { EVENT_FIELDS } from '../test/support/fields.js';
 
@@ -9,7 +10,7 @@ export interface Side {
   body?: string;
 }
 
-export type ScenarioName = 'close' | 'close-warm' | 'page' | 'lookup' | 'stats';
+export type ScenarioName = 'close' | 'close-warm' | 'close-trusted' | 'page' | 'lookup' | 'stats';
 
 export interface Scenario {
   name: ScenarioName;
@@ -17,6 +18,10 @@ export interface Scenario {
   proxy: Side;
   /** The same GraphQL request to the same-stack peer (bench/peers/apollo-rest); absent where the peer has no such operation. */
   peer?: Side;
+  /** The gateway's environment for this scenario, over the bench's own (a feature turned on). */
+  gatewayEnv?: Record<string, string>;
+  /** Files the scenario's gateway reads (path to content), written before it starts. */
+  gatewayFiles?: Record<string, string>;
   /**
    * Brings the gateway's session to the state the scenario is about; run before the gateway's
    * warm-up and before each of its rounds, outside the timed window.
@@ -31,7 +36,7 @@ export interface Scenario {
 
 const EVENTS_PATH = '/PasswordVault/API/pta/API/Events/';
 
-export function SCENARIOS(options: { events: Array<Record<string, any>>; token: string; gateway: string; proxy: string; peer: string }): Scenario[] {
+export function SCENARIOS(options: { events: Array<Record<string, any>>; token: string; gateway: string; proxy: string; peer: string; workDir: string }): Scenario[] {
   const { events, token } = options;
   const graphql = (url: string, query: string, variables: Record<string, unknown> = {}): Side => ({
     url,
@@ -75,6 +80,10 @@ export function SCENARIOS(options: { events: Array<Record<string, any>>; token: 
   const pageQuery = `query Page { securityEvents(first: 50) { totalCount pageInfo { hasNextPage endCursor } nodes { ${EVENT_FIELDS} } } }`;
   const pageAfterQuery = `query Next($after: String) { securityEvents(first: 50, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage } nodes { id lastUpdateTime } } }`;
   const close = both(closeQuery, { id: closeTarget.id });
+  // The close by its id in a manifest of trusted documents (graphql-codegen's persisted-documents.json).
+  const closeId = createHash('sha256').update(closeQuery).digest('hex');
+  const manifest = `${options.workDir}/persisted-documents.json`;
+  const closeTrusted: Side = { ...close.gateway, body: JSON.stringify({ documentId: `sha256:${closeId}`, variables: { id: closeTarget.id } }) };
   const page = both(pageQuery);
   const closeProxy = proxy('PATCH', EVENTS_PATH + String(closeTarget.id), '{"mStatus":"CLOSED"}');
   const listProxy = proxy('GET', EVENTS_PATH);
@@ -118,6 +127,25 @@ export function SCENARIOS(options: { events: Array<Record<string, any>>; token: 
       check: async (withPeer = true) => {
         await readList();
         await checkClose(withPeer);
+      },
+    },
+    {
+      // The close as a client with trusted documents sends it: by id, on a gateway that enforces
+      // its manifest (no document text to read, hash or parse). The peer's rounds are its plain close.
+      name: 'close-trusted',
+      gateway: closeTrusted,
+      peer: close.peer,
+      proxy: closeProxy,
+      gatewayEnv: { TRUSTED_DOCUMENTS: manifest, TRUSTED_DOCUMENTS_MODE: 'enforce' },
+      gatewayFiles: { [manifest]: JSON.stringify({ [closeId]: closeQuery }) },
+      check: async (withPeer = true) => {
+        const expect = (d: any) => d.updateEventStatus.status === 'CLOSED' && d.updateEventStatus.audits.length >= 3;
+        const gateway = await ask(closeTrusted, expect);
+        if (withPeer) same('closed event', gateway.updateEventStatus, (await ask(close.peer, expect)).updateEventStatus);
+        // Enforced: a document outside the manifest is refused.
+        const outside = await fetch(close.gateway.url, { method: 'POST', headers: close.gateway.headers, body: JSON.stringify({ query: '{ __typename }' }) });
+        if (outside.status !== 400) throw new Error(`scenario check failed: the gateway ran a document outside its manifest (${outside.status})`);
+        await ask(closeProxy);
       },
     },
     {

@@ -117,6 +117,8 @@ export const CONFIG_VARIABLES = {
   MAX_ANSWER_BYTES_IN_FLIGHT: int(1024 ** 2, 16 * 1024 ** 3).default(32 * 1024 ** 2).describe('Most bytes of answers being built or written at once, by their estimate (then their real size), across all requests; further requests wait for room within `PVWA_DEADLINE_MS`, then get `GATEWAY_BUSY` (HTTP 503).'),
   MAX_ANSWER_BYTES_PER_SESSION: int(64 * 1024, 16 * 1024 ** 3).default(16 * 1024 ** 2).describe('The same bound for the requests of one PVWA session (one token), so one caller cannot take all of it.'),
   HTTP_WRITE_TIMEOUT_MS: int(100, 600_000).default(30_000).describe('Time a client has to read a whole answer once the gateway starts writing it, in ms; a client that reads slower is cut off, and the answer\'s memory freed (over WebSocket: a socket whose sent messages are not read within it is closed with 1013).'),
+  TRUSTED_DOCUMENTS: readableFile.optional().describe('Path of a manifest of trusted documents (graphql-codegen client preset\'s `persisted-documents.json`, `{ "<sha256>": "<document>" }`, or Apollo\'s persisted query manifest), checked at start-up: every id the SHA-256 of its document, every document valid against the schema; else the gateway does not start. Requests may then name a document by `documentId` or Apollo\'s `extensions.persistedQuery.sha256Hash`. Unset: no manifest.'),
+  TRUSTED_DOCUMENTS_MODE: z.enum(['allow', 'enforce'], { error: 'must be allow or enforce' }).optional().describe('`enforce`: only the manifest\'s documents run (`PERSISTED_DOCUMENT_REQUIRED` otherwise, before any PVWA call, HTTP and WebSocket alike), and the GraphQL IDE is off; `allow`: ids resolve and any document still runs (for a migration). Needs `TRUSTED_DOCUMENTS`.'),
   INTROSPECTION: bool.optional().describe('`true` or `false`: allow schema introspection.'),
   GRAPHQL_IDE: bool.optional().describe('`true` or `false`: serve the GraphQL IDE (GraphiQL) to browsers that open `/graphql`.'),
   CORS_ORIGINS: origins.optional().describe(
@@ -150,7 +152,9 @@ export const CONFIG_VARIABLES = {
 const schema = z.object(CONFIG_VARIABLES);
 type Raw = z.infer<typeof schema>;
 
-export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION' | 'GRAPHQL_IDE' | 'LOG_FORMAT' | 'CORS_ORIGINS'> {
+export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION' | 'GRAPHQL_IDE' | 'LOG_FORMAT' | 'CORS_ORIGINS' | 'TRUSTED_DOCUMENTS_MODE'> {
+  /** With TRUSTED_DOCUMENTS: enforce unless said otherwise. */
+  TRUSTED_DOCUMENTS_MODE: 'allow' | 'enforce';
   PVWA_DEADLINE_MS: number;
   /** Exact origins, or an entry ending in `:*` for any port of that host (the development default). */
   CORS_ORIGINS: string[];
@@ -163,9 +167,10 @@ export interface Config extends Omit<Raw, 'PVWA_DEADLINE_MS' | 'INTROSPECTION' |
 export const DERIVED_DEFAULTS: Partial<Record<keyof typeof CONFIG_VARIABLES, string>> = {
   PVWA_DEADLINE_MS: '2 x `PVWA_TIMEOUT_MS`',
   INTROSPECTION: 'on; off in production',
-  GRAPHQL_IDE: 'on; off in production',
+  GRAPHQL_IDE: 'on; off in production, and with enforced trusted documents',
   CORS_ORIGINS: '`http://localhost:<any port>`, `http://127.0.0.1:<any port>`; none in production',
   LOG_FORMAT: 'json in production, else pretty',
+  TRUSTED_DOCUMENTS_MODE: '`enforce` when `TRUSTED_DOCUMENTS` is set',
 };
 
 export class ConfigError extends Error {
@@ -198,11 +203,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.NODE_ENV === 'production' && raw.SESSION_SECRET === undefined) {
     throw new ConfigError('Invalid configuration: SESSION_SECRET is required when NODE_ENV=production (it seals session cookies and logon challenges; e.g. `openssl rand -base64 32`).');
   }
+  if (raw.TRUSTED_DOCUMENTS_MODE !== undefined && raw.TRUSTED_DOCUMENTS === undefined) {
+    throw new ConfigError('Invalid configuration: TRUSTED_DOCUMENTS_MODE needs TRUSTED_DOCUMENTS (the manifest of trusted documents).');
+  }
+  const mode = raw.TRUSTED_DOCUMENTS_MODE ?? 'enforce';
   return {
     ...raw,
     PVWA_DEADLINE_MS: raw.PVWA_DEADLINE_MS ?? 2 * raw.PVWA_TIMEOUT_MS,
     INTROSPECTION: raw.INTROSPECTION ?? raw.NODE_ENV !== 'production',
-    GRAPHQL_IDE: raw.GRAPHQL_IDE ?? raw.NODE_ENV !== 'production',
+    // Enforced trusted documents leave nothing for an IDE to run.
+    GRAPHQL_IDE: (raw.GRAPHQL_IDE ?? raw.NODE_ENV !== 'production') && !(raw.TRUSTED_DOCUMENTS !== undefined && mode === 'enforce'),
+    TRUSTED_DOCUMENTS_MODE: mode,
     CORS_ORIGINS: raw.CORS_ORIGINS ?? (raw.NODE_ENV === 'production' ? [] : LOCAL_ORIGINS),
     LOG_FORMAT: raw.LOG_FORMAT ?? (raw.NODE_ENV === 'production' ? 'json' : 'pretty'),
   };

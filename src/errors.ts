@@ -28,6 +28,10 @@ export const ErrorCode = {
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
   /** The gateway is shutting down and stopped the request's PVWA call (HTTP 503): retry it. */
   SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** A request named a trusted document by an id the manifest (TRUSTED_DOCUMENTS) does not hold (HTTP 400). */
+  PERSISTED_DOCUMENT_NOT_FOUND: 'PERSISTED_DOCUMENT_NOT_FOUND',
+  /** TRUSTED_DOCUMENTS_MODE=enforce: the request's document is not one of the manifest's (HTTP 400). */
+  PERSISTED_DOCUMENT_REQUIRED: 'PERSISTED_DOCUMENT_REQUIRED',
   /** Too many failed logons of this user name or from this address lately (HTTP 429, `retryAfterSeconds`). */
   RATE_LIMITED: 'RATE_LIMITED',
   /** The gateway is building too many large answers at once, for everyone or for this session (HTTP 503, `retryAfterSeconds`). */

@@ -8,6 +8,7 @@ import { LiveHub } from './events/live-hub.js';
 import { SnapshotStore } from './events/snapshot-store.js';
 import { AnswerBudget } from './graph/answer-budget.js';
 import { OperationDocuments } from './graph/operation.js';
+import { TrustedDocuments } from './graph/trusted-documents.js';
 import { createCors, originMatcher } from './http/cors.js';
 import { graphqlRoute } from './http/graphql.js';
 import { createIde, IDE_ASSET_PREFIX, type IdeOptions } from './http/ide.js';
@@ -149,6 +150,9 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     pvwaTlsOptions({ ca: config.PVWA_CA_FILE?.content, insecureTls: config.PVWA_TLS_INSECURE }),
   );
   const schema = createSchema(config, { now });
+  // Checked before anything listens: a manifest that does not hold stops the start, saying why.
+  const trusted = config.TRUSTED_DOCUMENTS ? TrustedDocuments.load(config.TRUSTED_DOCUMENTS, schema, config.TRUSTED_DOCUMENTS_MODE) : undefined;
+  if (trusted) logger.info({ documents: trusted.size, mode: trusted.mode }, 'trusted documents loaded (TRUSTED_DOCUMENTS)');
   const budget = new AnswerBudget({ totalBytes: config.MAX_ANSWER_BYTES_IN_FLIGHT, perSessionBytes: config.MAX_ANSWER_BYTES_PER_SESSION, maxWaitMs: config.PVWA_DEADLINE_MS });
   metrics.trackAnswers(() => budget.stats);
   const apollo = createApollo(config, logger, schema, { budget, eventBytes: (session) => store.eventBytes(session) });
@@ -169,7 +173,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
   const ide = config.GRAPHQL_IDE ? createIde(ideOptions) : undefined;
   const allowsOrigin = originMatcher(config.CORS_ORIGINS);
   const cors = createCors(allowsOrigin);
-  const graphql = graphqlRoute({ apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES, writeTimeoutMs: config.HTTP_WRITE_TIMEOUT_MS });
+  const graphql = graphqlRoute({ apollo, deps, telemetry, maxRequestBytes: config.MAX_REQUEST_BYTES, writeTimeoutMs: config.HTTP_WRITE_TIMEOUT_MS, trusted });
   const graphqlEndpoint: Handler = (req, res) => {
     if (cors(req, res) || ide?.servePage(req, res)) return;
     graphql(req, res).catch((error: unknown) => {
@@ -200,6 +204,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
     apollo,
     documents: new OperationDocuments(schema, documentRules(config), { maxTokens: config.MAX_QUERY_TOKENS, maxCached: 1_000 }),
     limits: operationLimits(config),
+    trusted,
     maxPayloadBytes: config.MAX_REQUEST_BYTES,
     maxConnections: config.LIVE_MAX_CONNECTIONS,
     maxConnectionsPerSession: config.LIVE_MAX_CONNECTIONS_PER_SESSION,

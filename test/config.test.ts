@@ -53,6 +53,15 @@ describe('configuration', () => {
     );
   });
 
+  it('reads trusted documents: enforce by default with a manifest, the IDE then off; a mode needs a manifest', () => {
+    const path = new URL('../package.json', import.meta.url).pathname;
+    expect(loadConfig({ TRUSTED_DOCUMENTS: path })).toMatchObject({ TRUSTED_DOCUMENTS: { path }, TRUSTED_DOCUMENTS_MODE: 'enforce', GRAPHQL_IDE: false });
+    expect(loadConfig({ TRUSTED_DOCUMENTS: path, TRUSTED_DOCUMENTS_MODE: 'allow' })).toMatchObject({ TRUSTED_DOCUMENTS_MODE: 'allow', GRAPHQL_IDE: true });
+    expect(loadConfig({}).GRAPHQL_IDE).toBe(true);
+    expect(() => loadConfig({ TRUSTED_DOCUMENTS_MODE: 'allow' })).toThrow(new ConfigError('Invalid configuration: TRUSTED_DOCUMENTS_MODE needs TRUSTED_DOCUMENTS (the manifest of trusted documents).'));
+    expect(() => loadConfig({ TRUSTED_DOCUMENTS: path, TRUSTED_DOCUMENTS_MODE: 'strict' })).toThrow(new ConfigError('Invalid configuration: TRUSTED_DOCUMENTS_MODE must be allow or enforce (got "strict").'));
+  });
+
   it('takes production with both set: introspection and the IDE off, JSON logs, no CORS origin', () => {
     const config = loadConfig({ NODE_ENV: 'production', PVWA_URL: 'http://127.0.0.1:1/PasswordVault', SESSION_SECRET: 'ab'.repeat(32) });
     expect(config).toMatchObject({ INTROSPECTION: false, GRAPHQL_IDE: false, LOG_FORMAT: 'json', CORS_ORIGINS: [] });

@@ -119,10 +119,14 @@ export class SnapshotStore {
   /** A successful change made through the gateway, shown by the session's next reads at once. */
   writeThrough(session: string, event: PvwaEvent): void {
     const sequence = ++this.sequence;
-    const entry = sortable(boundEvent(event));
+    // Made only when something holds or watches the session's events (a console that has read
+    // nothing closes for nothing here).
+    let made: SortedEvent | undefined;
+    const entryOf = () => (made ??= sortable(boundEvent(event)));
     // The session changed it itself: pushed even when the PVWA did not move lastUpdateTime.
     const watcher = this.watchers.get(session);
     if (watcher) {
+      const entry = entryOf();
       watcher.seen?.set(event.id, { time: entry.time, status: entry.status });
       watcher.listener([{ kind: 'UPDATED', entry }]);
     }
@@ -131,7 +135,7 @@ export class SnapshotStore {
       const old = snapshot.held.get(event.id);
       // A snapshot for one account only takes events it already holds; the whole list takes all.
       if (!old && snapshot.accountId !== undefined) continue;
-      this.resize(snapshot, () => snapshot.put(event.id, { entry, bytes: old?.bytes ?? snapshot.averageBytes() }));
+      this.resize(snapshot, () => snapshot.put(event.id, { entry: entryOf(), bytes: old?.bytes ?? snapshot.averageBytes() }, true));
       snapshot.unskip(event.id);
       snapshot.localWrites.set(event.id, sequence);
     }

@@ -61,6 +61,8 @@ export class Snapshot {
   bytes = 0;
   /** The held events in page order; rebuilt only after a change. */
   private sorted: SortedEvent[] | null = null;
+  /** Whether `sorted` went out in a read (then a change copies it first: that page keeps its events). */
+  private sortedShared = false;
   /** Events written through by this session, with the write's sequence number. */
   readonly localWrites = new Map<string, number>();
   /** Bumped by every change of what a read would show. */
@@ -81,23 +83,32 @@ export class Snapshot {
     return snapshotKey(this.session, this.accountId);
   }
 
-  put(id: string, held: HeldEvent): void {
+  /**
+   * Holds `held` for `id`. `written`: the session's own change, written through: always a new
+   * version, with no comparison (a close changes what it closes; comparing a whole event with its
+   * audits cost each close more than the rest of this method).
+   */
+  put(id: string, held: HeldEvent, written = false): void {
     const old = this.held.get(id);
     const sameKey = old !== undefined && old.entry.time === held.entry.time;
     // A delta re-sends the events inside its overlap, mostly unchanged: nothing to do then.
-    if (sameKey && isDeepStrictEqual(old.entry.event, held.entry.event)) return;
+    if (!written && sameKey && isDeepStrictEqual(old.entry.event, held.entry.event)) return;
     this.version = ++versions;
     this.bytes += held.bytes - (old?.bytes ?? 0);
     this.held.set(id, held);
     if (this.sorted === null) return;
-    // When the sort key did not move, the new copy takes the old one's place (in a copy of the
-    // array: pages already handed out keep theirs) instead of sorting the whole snapshot again.
+    // When the sort key did not move, the new copy takes the old one's place instead of sorting
+    // the whole snapshot again; in a copy of the array when a read has it (pages already handed
+    // out keep theirs), else in place (a session closing events one after another copies once).
     const at = sameKey ? indexOf(this.sorted, old.entry) : -1;
     if (at === -1) {
       this.sorted = null;
       return;
     }
-    this.sorted = this.sorted.slice();
+    if (this.sortedShared) {
+      this.sorted = this.sorted.slice();
+      this.sortedShared = false;
+    }
     this.sorted[at] = held.entry;
   }
 
@@ -143,11 +154,13 @@ export class Snapshot {
     this.skipped = new Map();
     this.bytes = 0;
     this.sorted = null;
+    this.sortedShared = false;
     this.watermark = Number.NEGATIVE_INFINITY;
   }
 
   view(kind: ReadKind): SnapshotRead {
     if (this.sorted === null) this.sorted = Array.from(this.held.values(), (held) => held.entry).sort(compareEvents);
+    this.sortedShared = true;
     return { events: this.sorted, skipped: [...this.skipped.values()], kind, version: this.version };
   }
 

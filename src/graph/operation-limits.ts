@@ -36,13 +36,15 @@ export interface OperationLimits {
 
 type Variables = Readonly<Record<string, unknown>>;
 
-/** The value of an argument: its literal, its variable's value, or its default. */
-function argumentValue(field: FieldNode, definition: GraphQLField<unknown, unknown>, name: string, variables: Variables): unknown {
+/** The value of an argument: its literal, its variable's value (`read` is told), or its default. */
+function argumentValue(field: FieldNode, definition: GraphQLField<unknown, unknown>, name: string, variables: Variables, read: () => void): unknown {
   const node = field.arguments?.find((argument) => argument.name.value === name)?.value;
   const fromNode = (value: ValueNode | undefined): unknown => {
     if (value === undefined) return undefined;
     switch (value.kind) {
-      case Kind.VARIABLE: return variables[value.name.value];
+      case Kind.VARIABLE:
+        read();
+        return variables[value.name.value];
       case Kind.INT: return Number(value.value);
       case Kind.LIST: return value.values;
       case Kind.NULL: return null;
@@ -61,10 +63,15 @@ interface Measure {
   bulkIds: number;
   /** Pass-through values counted (each at PASS_THROUGH_BYTES). */
   passThroughValues: number;
+  /** Whether a variable decided a count (then the measure holds for these variables only). */
+  usedVariables: boolean;
 }
 
 class Estimator {
-  readonly measure: Measure = { bytes: 0, bulkIds: 0, passThroughValues: 0 };
+  readonly measure: Measure = { bytes: 0, bulkIds: 0, passThroughValues: 0, usedVariables: false };
+  private readonly read = () => {
+    this.measure.usedVariables = true;
+  };
   private readonly fragments = new Map<string, FragmentDefinitionNode>();
 
   constructor(
@@ -103,7 +110,7 @@ class Estimator {
     let items = 1;
     let type = getNullableType(definition.type);
     if (isListType(type)) {
-      const ids = argumentValue(field, definition, 'ids', this.variables);
+      const ids = argumentValue(field, definition, 'ids', this.variables, this.read);
       if (Array.isArray(ids)) {
         items = ids.length;
         if (field.name.value === 'updateEventStatuses') this.measure.bulkIds += ids.length;
@@ -117,7 +124,7 @@ class Estimator {
     let value: number;
     if (isObjectType(named) && field.selectionSet) {
       // A field with `first` is a page: the lists directly in it hold `first` items.
-      const first = definition.args.some((argument) => argument.name === 'first') ? whole(argumentValue(field, definition, 'first', this.variables)) : null;
+      const first = definition.args.some((argument) => argument.name === 'first') ? whole(argumentValue(field, definition, 'first', this.variables, this.read)) : null;
       value = this.selectionBytes(field.selectionSet, named, first);
     } else if (isScalarType(named) && named.name === 'JSONObject') {
       value = PASS_THROUGH_BYTES;
@@ -145,15 +152,28 @@ export interface OperationSize {
   error: GraphQLError | null;
 }
 
+/**
+ * Measures of operations whose counts no variable decides, by operation: Apollo hands the same
+ * parsed document to every request with the same text, so most requests measure nothing. A
+ * document holds no session data (variables are apart), so the cache is shared; weak, it goes with
+ * the documents Apollo keeps.
+ */
+const measured = new WeakMap<OperationDefinitionNode, Measure>();
+
 /** The operation's estimated answer size and bulk ids, against the limits. */
 export function checkOperationLimits(
   schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Variables | undefined, limits: OperationLimits,
 ): OperationSize {
-  const root = schema.getRootType(operation.operation);
-  if (!root) return { bytes: 0, passThroughValues: 0, error: null };
-  const estimator = new Estimator(schema, document, variables ?? {});
-  const bytes = estimator.selectionBytes(operation.selectionSet, root, null);
-  const { bulkIds, passThroughValues } = estimator.measure;
+  let measure = measured.get(operation);
+  if (measure === undefined) {
+    const root = schema.getRootType(operation.operation);
+    if (!root) return { bytes: 0, passThroughValues: 0, error: null };
+    const estimator = new Estimator(schema, document, variables ?? {});
+    estimator.measure.bytes = estimator.selectionBytes(operation.selectionSet, root, null);
+    measure = estimator.measure;
+    if (!measure.usedVariables) measured.set(operation, measure);
+  }
+  const { bytes, bulkIds, passThroughValues } = measure;
   let error: GraphQLError | null = null;
   if (bulkIds > limits.bulkMaxIds) {
     error = badUserInput(`\`updateEventStatuses\` may take at most ${limits.bulkMaxIds} ids in one operation, all its fields together (BULK_MAX_IDS); this one has ${bulkIds}.`, { argument: 'ids' });

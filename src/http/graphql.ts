@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { createContext, type ContextDeps } from '../context.js';
 import { renderedAnswers, type RenderedRequest } from '../events/rendered-answers.js';
 import type { SnapshotReadMark } from '../events/sources.js';
 import type { GraphContext } from '../graph/context.js';
+import type { TrustedDocuments } from '../graph/trusted-documents.js';
 import { credentialsFrom, sessionKey } from '../sessions/credentials.js';
 import type { RequestRecord, Telemetry } from '../telemetry/record.js';
-import { CLIENT_ABORTED, header, readBody } from './body.js';
+import { CLIENT_ABORTED, header, readBody, sendJson } from './body.js';
 
 /** The status a request's log line shows when the client went away before its answer was written (nginx's 499). */
 const CLIENT_CLOSED_STATUS = 499;
@@ -25,8 +27,10 @@ export function graphqlRoute(options: {
   maxRequestBytes: number;
   /** Time the client has to read a whole answer once it is written (HTTP_WRITE_TIMEOUT_MS). */
   writeTimeoutMs: number;
+  /** The manifest of trusted documents (TRUSTED_DOCUMENTS), when there is one. */
+  trusted?: TrustedDocuments;
 }) {
-  const { apollo, deps, telemetry, maxRequestBytes, writeTimeoutMs } = options;
+  const { apollo, deps, telemetry, maxRequestBytes, writeTimeoutMs, trusted } = options;
   /**
    * Ends the answer with `body`. A client that has not read all of it within the write timeout is
    * cut off: its answer no longer holds memory (nor its room in the answer budget).
@@ -59,6 +63,18 @@ export function graphqlRoute(options: {
     }
     const url = req.url ?? '';
     const queryAt = url.indexOf('?');
+    let search = queryAt === -1 ? '' : url.slice(queryAt);
+    let body = read.body;
+    if (trusted) {
+      // The document the request names, before Apollo sees it (the same rule over WebSocket).
+      const named = namedDocument(trusted, search, body);
+      if (named instanceof GraphQLError) {
+        record.failed(String(named.extensions.code));
+        return sendJson(res, 400, { errors: [{ message: named.message, extensions: { code: named.extensions.code } }] });
+      }
+      if (named.documentId !== null) record.trustedDocument(named.documentId);
+      ({ search, body } = named);
+    }
     const responseCookies: string[] = [];
     const credentials = credentialsFrom((cookie) => deps.logons.fromCookie(cookie), header(req, 'authorization'), header(req, 'cookie'));
     let rendered: RenderedRequest | null = null;
@@ -79,8 +95,8 @@ export function graphqlRoute(options: {
       httpGraphQLRequest: {
         method: (req.method ?? 'GET').toUpperCase(),
         headers,
-        search: queryAt === -1 ? '' : url.slice(queryAt),
-        body: read.body,
+        search,
+        body,
       },
       context: async () => context,
     });
@@ -97,4 +113,32 @@ export function graphqlRoute(options: {
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   };
+}
+
+/**
+ * The request with the document it names resolved by the manifest: a POST body's, or a GET's
+ * query string's `documentId` or `extensions.persistedQuery`, replaced by the document's text as
+ * `query` (what Apollo reads); the refusal when it names none the manifest holds, or (enforce) its
+ * text is not a trusted document's.
+ */
+function namedDocument(trusted: TrustedDocuments, search: string, body: unknown): { search: string; body: unknown; documentId: string | null } | GraphQLError {
+  if (body !== undefined) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return { search, body, documentId: null };
+    const { documentId: _named, ...rest } = body as Record<string, unknown>;
+    const resolved = trusted.resolve(body as Record<string, unknown>);
+    if (resolved instanceof GraphQLError) return resolved;
+    return { search, body: resolved.query === undefined ? rest : { ...rest, query: resolved.query }, documentId: resolved.documentId };
+  }
+  const params = new URLSearchParams(search);
+  let extensions: unknown;
+  try {
+    extensions = params.has('extensions') ? JSON.parse(params.get('extensions') as string) : undefined;
+  } catch {
+    extensions = undefined;
+  }
+  const resolved = trusted.resolve({ query: params.get('query') ?? undefined, documentId: params.get('documentId') ?? undefined, extensions });
+  if (resolved instanceof GraphQLError) return resolved;
+  params.delete('documentId');
+  if (resolved.query !== undefined) params.set('query', resolved.query);
+  return { search: params.size > 0 ? `?${params}` : '', body, documentId: resolved.documentId };
 }

@@ -11,6 +11,7 @@ import type { LiveHub } from '../events/live-hub.js';
 import type { GraphContext } from '../graph/context.js';
 import { formatResult, recordOperation, type OperationDocuments } from '../graph/operation.js';
 import { checkOperationLimits, type OperationLimits } from '../graph/operation-limits.js';
+import type { DocumentRequest, TrustedDocuments } from '../graph/trusted-documents.js';
 import { tokenRefusal, type TokenRefusal } from '../pvwa/errors.js';
 import { sessionKey, tokenFrom } from '../sessions/credentials.js';
 import type { RequestRecord, Telemetry } from '../telemetry/record.js';
@@ -40,6 +41,8 @@ export interface WebSocketOptions {
   documents: OperationDocuments;
   /** The limits of an operation once its variables are known (Apollo's plugin applies them to queries and mutations). */
   limits: OperationLimits;
+  /** The manifest of trusted documents (TRUSTED_DOCUMENTS), when there is one. */
+  trusted?: TrustedDocuments;
   maxPayloadBytes: number;
   /** Most acknowledged sockets at once (LIVE_MAX_CONNECTIONS). */
   maxConnections: number;
@@ -216,7 +219,11 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         const record = telemetry.begin(undefined, { webSocket: state.connection });
         const running: RunningOperation = { record, context: null, subscription: false };
         state.operations.set(id, running);
-        const prepared = documents.prepare(payload.query, payload.operationName);
+        // A subscribe message may name a trusted document as an HTTP request does (`query` is then "").
+        const named = options.trusted?.resolve(payload as DocumentRequest);
+        if (named instanceof GraphQLError) return [named];
+        if (named?.documentId) record.trustedDocument(named.documentId);
+        const prepared = documents.prepare(named?.query ?? payload.query, payload.operationName);
         if (Array.isArray(prepared)) return prepared;
         const { document, operation } = prepared;
         recordOperation(record, operation);

@@ -185,9 +185,18 @@ export class Metrics {
     return name;
   }
 
-  graphqlRequest(request: { operationName: string | null; operationType: string | null; outcome: string }, durationMs: number): void {
+  private readonly trustedDocuments = new Counter({
+    name: 'pta_gateway_trusted_documents_total',
+    help: 'GraphQL requests that ran a trusted document (TRUSTED_DOCUMENTS), by its id (the SHA-256 of its text: a manifest bounds them) and operation name, and outcome.',
+    labelNames: ['document', 'operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  graphqlRequest(request: { operationName: string | null; operationType: string | null; outcome: string; documentId?: string | null }, durationMs: number): void {
     const type = request.operationType ?? 'none';
-    this.requests.inc({ operation: this.operationLabel(request.operationName), type, outcome: request.outcome });
+    const operation = this.operationLabel(request.operationName);
+    this.requests.inc({ operation, type, outcome: request.outcome });
+    if (request.documentId) this.trustedDocuments.inc({ document: request.documentId, operation, outcome: request.outcome });
     this.requestDuration.observe({ type }, durationMs / 1000);
   }
 

@@ -49,6 +49,8 @@ export class RequestRecord implements PvwaCallObserver {
   rendered = false;
   /** Whether the request called the PVWA for anything but the event list (risk events, say). */
   calledBeyondEvents = false;
+  /** The id (SHA-256 hex) of the trusted document the request ran, when it ran one. */
+  documentId: string | null = null;
   /** Bulk items by outcome code, when the request ran a bulk mutation. */
   items: Record<string, number> | null = null;
   /** performance.now() when the request arrived. */
@@ -76,6 +78,11 @@ export class RequestRecord implements PvwaCallObserver {
     if (call.endpoint !== 'getEvents') this.calledBeyondEvents = true;
     this.upstreamMs += call.durationMs;
     this.telemetry.upstreamCall(call, this.requestId);
+  }
+
+  /** The request named a trusted document (by id or by its exact text). */
+  trustedDocument(id: string): void {
+    this.documentId = id;
   }
 
   /** The operation the request runs: its name (null when anonymous) and type. Its span begins, when tracing is on. */
@@ -204,6 +211,7 @@ export class Telemetry {
     };
     if (record.read !== null) line.read = record.read;
     if (record.rendered) line.rendered = true;
+    if (record.documentId !== null) line.documentId = record.documentId;
     if (record.items !== null) line.items = record.items;
     if (record.spans !== undefined) {
       const { traceId, spanId } = record.spans.root.spanContext();

@@ -26,6 +26,26 @@ describe('SnapshotStore', () => {
     expect(first.events.map((e) => e.status)).toEqual(['OPEN', 'OPEN', 'OPEN']);
   });
 
+  it('writes a session\'s closes through in place: every write a new version, pages already read keep theirs', async () => {
+    store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10, maxBytes: 1e9 });
+    const answer = list(event('c', 1_700_000_300_000), event('b', 1_700_000_200_000), event('a', 1_700_000_100_000));
+    const first = await store.read('s', undefined, performance.now(), async () => answer);
+    // Two writes with no read between them (the second in the array the first made), then one
+    // that repeats the first exactly: still a new version (the session's own write is a change).
+    store.writeThrough('s', event('b', 1_700_000_200_000, 'CLOSED') as never);
+    store.writeThrough('s', event('a', 1_700_000_100_000, 'CLOSED') as never);
+    const second = await store.read('s', undefined, performance.now(), async () => list());
+    store.writeThrough('s', event('a', 1_700_000_100_000, 'CLOSED') as never);
+    store.writeThrough('s', event('c', 1_700_000_300_000, 'CLOSED') as never);
+    const third = await store.read('s', undefined, performance.now(), async () => list());
+    expect([first, second, third].map((read) => read.events.map((e) => [e.event.id, e.status]))).toEqual([
+      [['c', 'OPEN'], ['b', 'OPEN'], ['a', 'OPEN']],
+      [['c', 'OPEN'], ['b', 'CLOSED'], ['a', 'CLOSED']],
+      [['c', 'CLOSED'], ['b', 'CLOSED'], ['a', 'CLOSED']],
+    ]);
+    expect(new Set([first.version, second.version, third.version]).size).toBe(3);
+  });
+
   it('tells a watcher of CREATED and UPDATED events, and its own writes, never another session of them', async () => {
     store = new SnapshotStore({ maxAgeMs: 60_000, overlapMs: 10, maxBytes: 1e9 });
     const seen: Record<string, EventChange[]> = { s: [], t: [] };

@@ -72,7 +72,13 @@ export async function startHarness(
     ...options.env,
   });
   const logger = createLogger({ level: config.LOG_LEVEL, destination });
-  const gateway = await startGateway({ config, logger, ide: options.ide, onSessionEnded: options.onSessionEnded, now: options.now, tracing: options.tracing });
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway({ config, logger, ide: options.ide, onSessionEnded: options.onSessionEnded, now: options.now, tracing: options.tracing });
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
   const logText = () => chunks.join('');
   return {
     sim,
