@@ -52,6 +52,8 @@ export interface RequestParts {
   snapshotReads?: SnapshotReadMark[];
   /** The client's address (its TCP peer), for the logon throttle. */
   clientAddress?: string;
+  /** The token's session key, when the caller already has it (a SHA-256 not made twice). */
+  sessionKey?: string;
 }
 
 /**
@@ -76,6 +78,7 @@ class RequestContext implements GraphContext {
   ) {
     this.logger = deps.logger;
     this.token = credentials.token;
+    this.lazySessionKey = parts.sessionKey;
   }
 
   pvwa(): PvwaApi {

@@ -79,11 +79,13 @@ export function graphqlRoute(options: {
     const credentials = credentialsFrom((cookie) => deps.logons.fromCookie(cookie), header(req, 'authorization'), header(req, 'cookie'));
     let rendered: RenderedRequest | null = null;
     let snapshotReads: SnapshotReadMark[] | undefined;
+    let session: string | undefined;
     if (deps.snapshotReads && read.json !== undefined && credentials.token !== null && req.method === 'POST') {
       snapshotReads = [];
-      rendered = renderedAnswers(deps.store, sessionKey(credentials.token), `${header(req, 'accept') ?? ''}\n${read.json}`, snapshotReads, record);
+      session = sessionKey(credentials.token);
+      rendered = renderedAnswers(deps.store, session, `${header(req, 'accept') ?? ''}\n${read.json}`, snapshotReads, record);
     }
-    const context = createContext(deps, credentials, record, { responseCookies, snapshotReads, clientAddress: req.socket.remoteAddress });
+    const context = createContext(deps, credentials, record, { responseCookies, snapshotReads, clientAddress: req.socket.remoteAddress, sessionKey: session });
     const kept = rendered && (await rendered.find(() => context.loaders.events.load({})));
     if (kept) {
       for (const [key, value] of kept.headers) res.setHeader(key, value);
