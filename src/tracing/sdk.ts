@@ -36,14 +36,31 @@ async function exporterFor(protocol: OtlpProtocol): Promise<SpanExporter> {
   return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
 }
 
+/** How often the same kind of SDK warning is logged at most, in ms. */
+const DIAGNOSTIC_INTERVAL_MS = 60_000;
+
 /**
- * The SDK reports its own failures (an export refused, a collector down) only through `diag`,
- * which is silent until given a logger: these go to the gateway's log at warn, once per failed
- * export (every OTEL_BSP_SCHEDULE_DELAY at most). `diag` is the process's one; the last tracing
- * started has it.
+ * The SDK reports its own trouble (an export refused, a collector down, spans dropped from a full
+ * queue) only through `diag`, which is silent until given a logger: these go to the gateway's log
+ * at warn, each kind (the message with its numbers left out) at most once a minute, with how many
+ * of its kind were left out since (a full queue drops spans at every batch under load). `diag` is
+ * the process's one; the last tracing started has it.
  */
 function routeDiagnostics(logger: Logger): void {
-  const warn = (message: string, ...args: unknown[]) => logger.warn({ detail: args.map((arg) => (arg instanceof Error ? arg.message : String(arg))) }, `OpenTelemetry: ${message}`);
+  const kinds = new Map<string, { loggedAt: number; suppressed: number }>();
+  const warn = (message: string, ...args: unknown[]) => {
+    const kind = message.replace(/\d+/g, 'N');
+    const now = performance.now();
+    const seen = kinds.get(kind);
+    if (seen !== undefined && now - seen.loggedAt < DIAGNOSTIC_INTERVAL_MS) {
+      seen.suppressed++;
+      return;
+    }
+    const detail: Record<string, unknown> = { detail: args.map((arg) => (arg instanceof Error ? arg.message : String(arg))) };
+    if (seen !== undefined && seen.suppressed > 0) detail.suppressed = seen.suppressed;
+    kinds.set(kind, { loggedAt: now, suppressed: 0 });
+    logger.warn(detail, `OpenTelemetry: ${message}`);
+  };
   const quiet = () => {};
   diag.setLogger({ error: warn, warn, info: quiet, debug: quiet, verbose: quiet }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 }

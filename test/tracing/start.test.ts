@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { diag } from '@opentelemetry/api';
 import { createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { DEMO_TOKEN } from '../../src/simulator/server.js';
@@ -64,8 +65,8 @@ describe('the SDK reads the standard variables itself', () => {
   });
 });
 
-describe('export failures', () => {
-  it('are logged at warn (the SDK is silent otherwise), and shutdown still ends', async () => {
+describe("the SDK's warnings", () => {
+  it('log an export that failed at warn (the SDK is silent otherwise), and shutdown still ends', async () => {
     // A port nothing listens on: every export is refused.
     const closed = createServer();
     closed.listen(0, '127.0.0.1');
@@ -80,6 +81,17 @@ describe('export failures', () => {
     const line = JSON.parse(warnings[0]) as Record<string, unknown>;
     expect(line).toMatchObject({ level: 'warn', msg: expect.stringMatching(/^OpenTelemetry: .*ECONNREFUSED/) });
     expect(await tracing.shutdown(2_000)).not.toBe('timed out');
+  });
+
+  it('log each kind once a minute at most (a full queue drops spans at every batch under load)', async () => {
+    const warnings: string[] = [];
+    const tracing = (await tracingFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }, warnings))!;
+    // What the batch processor says each time it dropped spans, and an error of another kind.
+    for (const dropped of [512, 17, 3]) diag.warn(`Dropped ${dropped} spans because maxQueueSize reached`);
+    diag.error('another kind');
+    diag.info('not a warning');
+    expect(warnings.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['OpenTelemetry: Dropped 512 spans because maxQueueSize reached', 'OpenTelemetry: another kind']);
+    await tracing.shutdown(100);
   });
 });
 
