@@ -15,6 +15,7 @@ const FLOORS = [
   ['src/events/', 'src/sessions/', 'src/accounts/'],
   ['src/telemetry/', 'src/errors.ts'],
   ['src/pvwa/', 'src/executor.ts', 'src/simulator/'],
+  ['src/tracing/'],
 ];
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

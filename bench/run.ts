@@ -14,6 +14,11 @@
  *   npm run bench -- --quick      shorter runs, for a quick look while profiling
  *   npm run bench -- --soak       the close scenario for 5 minutes: RSS at the start and the end
  *   BENCH_ONLY=close,page         only these scenarios (and their variants: page runs the page-br, page-gzip and page-fresh ones too)
+ *   BENCH_ONLY=close+tracing      close, with a second gateway whose tracing is on as a side of its rounds
+ *
+ * `<scenario>+tracing` adds to the scenario a gateway with OpenTelemetry tracing on, exporting to
+ * bench/otlp-sink.ts (a collector that counts and discards, on the load's CPU): a side of the
+ * same rounds, so its row and the gateway's compare on a shared machine. The full run traces close.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,6 +44,9 @@ const root = new URL('..', import.meta.url);
 const START_FLAGS = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).scripts.start as string).split(/\s+/).filter((arg) => arg.startsWith('--'));
 /** The same-stack peer: its own npm package, run as its package.json's start script runs it (plain `node`, no V8 flags). */
 const PEER_DIR = 'bench/peers/apollo-rest';
+
+/** The suffix of a scenario's traced twin: its gateway with OpenTelemetry tracing on. */
+const TRACED = '+tracing';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -111,13 +119,23 @@ async function measure(side: Side, pid: number, connections: number, seconds: nu
   };
 }
 
-/** The gateway's upstream list bytes so far, from its own metrics (full and delta reads). */
-async function gatewayListBytes(gatewayUrl: string): Promise<number> {
+/** What the OTLP sink has received so far. */
+async function sinkCounts(url: string): Promise<{ exports: number; bytes: number; spans: number }> {
+  return (await fetch(`${url}/stats`)).json() as Promise<{ exports: number; bytes: number; spans: number }>;
+}
+
+/** A counter of a gateway's own metrics so far, all its series summed. */
+async function counterTotal(gatewayUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
   let total = 0;
-  for (const line of text.split('\n')) if (line.startsWith('pta_gateway_event_read_bytes_total{')) total += Number(line.split(' ').at(-1));
+  for (const line of text.split('\n')) if (line.startsWith(`${name}{`)) total += Number(line.split(' ').at(-1));
   return total;
 }
+
+/** The gateway's upstream list bytes so far (full and delta reads). */
+const gatewayListBytes = (gatewayUrl: string) => counterTotal(gatewayUrl, 'pta_gateway_event_read_bytes_total');
+/** The GraphQL requests a gateway has answered so far. */
+const requestsAnswered = (gatewayUrl: string) => counterTotal(gatewayUrl, 'pta_gateway_graphql_requests_total');
 
 let stopping = false;
 const children: ChildProcess[] = [];
@@ -187,7 +205,8 @@ function versusPeer(g: Summary, peer: Summary, proxy: Summary) {
 }
 
 interface SideRuns {
-  name: 'gateway' | 'peer' | 'proxy';
+  /** `traced`: the gateway with tracing on. */
+  name: 'gateway' | 'peer' | 'proxy' | 'traced';
   side: Side;
   pid: number;
   runs: Run[];
@@ -197,22 +216,35 @@ interface SideRuns {
 }
 
 async function main(): Promise<void> {
-  const [simPort, proxyPort, gatewayPort, peerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [simPort, proxyPort, gatewayPort, peerPort, tracedPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const sim = await startProcess('upstream', 0, ['--import', 'tsx', 'bench/upstream.ts'], { PORT: String(simPort) }, 'ready');
   const pvwaUrl = `http://127.0.0.1:${simPort}/PasswordVault`;
   const proxy = await startProcess('proxy', 0, ['--import', 'tsx', 'bench/proxy.ts'], { PORT: String(proxyPort), UPSTREAM: `http://127.0.0.1:${simPort}` }, 'ready');
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
-  // A fresh gateway per scenario, so each scenario's peak RSS is its own.
-  const startGatewayProcess = async (scenario?: Scenario): Promise<ChildProcess> => {
+  const only = process.env.BENCH_ONLY?.split(',');
+  // The scenarios with a traced twin, and the collector it exports to.
+  const tracedNames = new Set((only ?? [`close${TRACED}`]).filter((name) => name.endsWith(TRACED)).map((name) => name.slice(0, -TRACED.length)));
+  const tracedUrl = `http://127.0.0.1:${tracedPort}`;
+  let sinkUrl = '';
+  if (tracedNames.size > 0) {
+    const sinkPort = await freePort();
+    await startProcess('otlp sink', 1, ['--import', 'tsx', 'bench/otlp-sink.ts'], { PORT: String(sinkPort) }, 'ready');
+    sinkUrl = `http://127.0.0.1:${sinkPort}`;
+  }
+  // A fresh gateway per scenario, so each scenario's peak RSS is its own; traced, on its own port
+  // with tracing on (the SDK's defaults but the endpoint).
+  const startGatewayProcess = async (scenario?: Scenario, traced = false): Promise<ChildProcess> => {
     for (const [path, content] of Object.entries(scenario?.gatewayFiles ?? {})) writeFileSync(path, content);
+    const url = traced ? tracedUrl : gatewayUrl;
     const child = await startProcess('gateway', 0, [...START_FLAGS, 'dist/main.js'], {
-      NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(gatewayPort), HOST: '127.0.0.1',
+      NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(traced ? tracedPort : gatewayPort), HOST: '127.0.0.1',
       SESSION_SECRET: randomBytes(32).toString('base64'),
       ...scenario?.gatewayEnv,
+      ...(traced ? { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl } : {}),
     });
     for (let i = 0; ; i++) {
-      if (await fetch(`${gatewayUrl}/readyz`).then((r) => r.ok, () => false)) return child;
+      if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return child;
       if (i > 100) throw new Error('gateway did not get ready');
       await sleep(100);
     }
@@ -237,6 +269,8 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'pta-bench-'));
   process.on('exit', () => rmSync(workDir, { recursive: true, force: true }));
   const scenarios = SCENARIOS({ events, token: TOKEN, gateway: gatewayUrl, proxy: `http://127.0.0.1:${proxyPort}`, peer: peerUrl, workDir });
+  // The same scenarios against the traced gateway: its side of a scenario's rounds.
+  const tracedScenarios = SCENARIOS({ events, token: TOKEN, gateway: tracedUrl, proxy: `http://127.0.0.1:${proxyPort}`, peer: peerUrl, workDir });
 
   if (SOAK) {
     const gateway = await startGatewayProcess();
@@ -246,14 +280,17 @@ async function main(): Promise<void> {
   }
 
   const rows = [];
-  const only = process.env.BENCH_ONLY?.split(',');
-  const selected = scenarios.filter((s) => !only || only.includes(s.name) || (s.variantOf !== undefined && only.includes(s.variantOf)));
+  const selected = scenarios.filter((s) => !only || only.includes(s.name) || (s.variantOf !== undefined && only.includes(s.variantOf)) || tracedNames.has(s.name));
   if (selected.some((s) => s.peer)) installPeer();
   const peakRssMb = { gateway: {} as Record<string, number>, peer: {} as Record<string, number> };
   for (const scenario of selected) {
     const gateway = await startGatewayProcess(scenario);
     const peer = scenario.peer ? await startPeerProcess() : null;
     await scenario.check();
+    const twin = tracedNames.has(scenario.name) ? tracedScenarios.find((s) => s.name === scenario.name)! : null;
+    const traced = twin ? await startGatewayProcess(twin, true) : null;
+    await twin?.check(false);
+    const exportedBefore = twin ? { ...(await sinkCounts(sinkUrl)), answered: await requestsAnswered(tracedUrl) } : null;
     const isWrite = scenario.name.startsWith('close');
     for (const connections of [1, 64]) {
       const sides: SideRuns[] = [
@@ -261,6 +298,7 @@ async function main(): Promise<void> {
         // The peer and the proxy count nothing: what they move per list request is the full list (set below).
         ...(peer && scenario.peer ? [{ name: 'peer' as const, side: scenario.peer, pid: serverPid(peer), runs: [], bytes: async () => 0 }] : []),
         { name: 'proxy', side: scenario.proxy, pid: serverPid(proxy), runs: [], bytes: async () => 0 },
+        ...(traced && twin ? [{ name: 'traced' as const, side: twin.gateway, pid: serverPid(traced), runs: [], bytes: () => gatewayListBytes(tracedUrl), prepare: twin.prepareGateway?.bind(twin) }] : []),
       ];
       const servers = [serverPid(sim), ...new Set(sides.map((s) => s.pid))];
       for (const s of sides) {
@@ -273,7 +311,7 @@ async function main(): Promise<void> {
           await settle(servers);
           await s.prepare?.();
           const run = await measure(s.side, s.pid, connections, seconds, s.bytes);
-          if (s.name !== 'gateway') run.upstreamBytesPerReq = isWrite ? NaN : fullListBytes;
+          if (s.name === 'peer' || s.name === 'proxy') run.upstreamBytesPerReq = isWrite ? NaN : fullListBytes;
           s.runs.push(run);
         }
       }
@@ -290,11 +328,31 @@ async function main(): Promise<void> {
         vsPeer: q ? versusPeer(g, q, p) : null,
       };
       rows.push(row);
+      const t = byName('traced') ? summarise(byName('traced')!.runs) : null;
+      if (t) {
+        // The traced gateway against the proxy of the same rounds, and against the gateway (`vsUntraced`: traced / untraced).
+        const vsUntraced = { cpuRatio: t.cpuMsPerReq / g.cpuMsPerReq, meanLatencyRatio: t.mean / g.mean, throughputRatio: t.rps / g.rps };
+        rows.push({
+          scenario: `${scenario.name}${TRACED}`, connections, gateway: t, proxy: p,
+          throughputRatio: t.rps / p.rps, cpuRatio: p.cpuMsPerReq / t.cpuMsPerReq, p50Ratio: t.p50 / p.p50, meanLatencyDeltaMs: t.mean - p.mean,
+          meanLatencyRatio: t.mean / p.mean, peer: null, vsPeer: null, vsUntraced,
+        });
+        process.stderr.write(`${scenario.name}${TRACED} c=${connections}: traced ${t.rps.toFixed(0)} req/s, ${t.cpuMsPerReq.toFixed(3)} CPU ms/req; traced / untraced: CPU ${vsUntraced.cpuRatio.toFixed(2)}, mean latency ${vsUntraced.meanLatencyRatio.toFixed(2)}\n`);
+      }
       const peerPart = row.vsPeer ? `, peer ${q!.rps.toFixed(0)} req/s, cpu gateway/peer ${row.vsPeer.cpuRatio.toFixed(2)}, added gateway/peer ${row.vsPeer.addedLatencyRatio?.toFixed(2) ?? 'n/a'}` : '';
       process.stderr.write(`${scenario.name} c=${connections}: gateway ${g.rps.toFixed(0)} req/s, proxy ${p.rps.toFixed(0)} req/s, ratio ${row.throughputRatio.toFixed(2)}, cpu ratio ${row.cpuRatio.toFixed(2)}${peerPart}\n`);
     }
     peakRssMb.gateway[scenario.name] = statusKb(serverPid(gateway), 'VmHWM') / 1024;
     await stopProcess(gateway);
+    if (traced && exportedBefore) {
+      peakRssMb.gateway[`${scenario.name}${TRACED}`] = statusKb(serverPid(traced), 'VmHWM') / 1024;
+      const answered = (await requestsAnswered(tracedUrl)) - exportedBefore.answered;
+      await stopProcess(traced);
+      // Counted once it stopped (its last batch is exported then): fewer spans than it made when the batch processor dropped some.
+      const after = await sinkCounts(sinkUrl);
+      const spans = after.spans - exportedBefore.spans;
+      process.stderr.write(`${scenario.name}${TRACED}: ${spans} spans exported for ${answered} requests (${(spans / answered).toFixed(2)} a request), in ${after.exports - exportedBefore.exports} exports of ${after.bytes - exportedBefore.bytes} bytes\n`);
+    }
     if (peer) {
       peakRssMb.peer[scenario.name] = statusKb(serverPid(peer), 'VmHWM') / 1024;
       await stopProcess(peer);

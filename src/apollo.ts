@@ -30,6 +30,7 @@ function gatewayPlugin({ limits, budget, eventBytes }: AnswerLimits): ApolloServ
     didResolveOperation({ contextValue, document, operation, request, schema }) {
       // With the variables known, before it runs: its limits, then room for its answer.
       if (!operation) return Promise.resolve();
+      recordOperation(contextValue.record, operation);
       const { bytes, passThroughValues, error } = checkOperationLimits(schema, document, operation, request.variables, limits);
       if (error) return Promise.reject(error);
       // The room held follows the session's own events where they are larger than the estimate's.

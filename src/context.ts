@@ -7,7 +7,7 @@ import type { SessionRefused } from './events/change-stream.js';
 import type { LiveHub } from './events/live-hub.js';
 import type { SnapshotStore } from './events/snapshot-store.js';
 import { directSource, OUTSIDE_SNAPSHOTS, snapshotSource, type SnapshotReadMark } from './events/sources.js';
-import type { EventChange, EventSource, SortedEvent } from './events/types.js';
+import type { EventChange, EventSource, FetchEvents, SortedEvent } from './events/types.js';
 import type { GraphContext, SessionView } from './graph/context.js';
 import { createLoaders, type Loaders } from './graph/loaders.js';
 import type { VaultReads } from './graph/vault-loaders.js';
@@ -123,7 +123,7 @@ class RequestContext implements GraphContext {
     if (this.token === null) throw this.noSession();
     const { live } = this.parts;
     if (!live) throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.', { extensions: { code: 'BAD_REQUEST' } });
-    return live.hub.subscribe(this.key(), this.token, matches, live.sessionRefused);
+    return live.hub.subscribe(this.key(), this.token, matches, live.sessionRefused, this.record.traceParent);
   }
 
   session(): SessionView | null {
@@ -179,10 +179,10 @@ class RequestContext implements GraphContext {
   }
 
   private eventSource(): EventSource {
-    const fetch = (query: Parameters<PvwaApi['getEvents']>[0]) => this.pvwa().getEvents(query);
+    const fetch: FetchEvents = (query, parent) => this.pvwa().getEvents(query, parent);
     // Without a token there is no snapshot to look up: the read is refused (UNAUTHENTICATED) by pvwa().
     if (!this.deps.snapshotReads || this.token === null) return directSource(fetch);
-    return snapshotSource(this.deps.store, this.key(), this.record.arrivedAt, fetch, this.parts.snapshotReads);
+    return snapshotSource(this.deps.store, this.key(), this.record, fetch, this.parts.snapshotReads);
   }
 }
 

@@ -24,6 +24,7 @@ import { LogonGuard } from './sessions/logon-guard.js';
 import { CHALLENGE_TTL_MS } from './sessions/seal.js';
 import { Metrics } from './telemetry/metrics.js';
 import { Telemetry } from './telemetry/record.js';
+import type { Tracing } from './tracing/tracing.js';
 
 /**
  * The composition root: every part of the gateway built from the Config, wired, started, and
@@ -62,6 +63,11 @@ export interface GatewayOptions {
    * instead of waiting, or fix the day.
    */
   now?: () => number;
+  /**
+   * OpenTelemetry tracing (main.ts starts it from the OTEL_* variables); none: off, and no span is
+   * made. Its owner flushes and stops it, after stop().
+   */
+  tracing?: Tracing;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,17 +85,17 @@ const ANSWER_WINDOW_MS = 1000;
 const LISTENER_QUIET_MS = 200;
 
 /** Starts the gateway: /graphql (HTTP and WebSocket), /healthz, /readyz and /metrics. */
-export async function startGateway({ config, logger, ide: ideOptions, onSessionEnded, now }: GatewayOptions): Promise<Gateway> {
+export async function startGateway({ config, logger, ide: ideOptions, onSessionEnded, now, tracing }: GatewayOptions): Promise<Gateway> {
   if (!config.PVWA_URL) throw new Error('PVWA_URL is required to start the gateway');
   if (config.PVWA_TLS_INSECURE) logger.warn('PVWA_TLS_INSECURE=true: the PVWA certificate is NOT verified');
-  const telemetry = new Telemetry(logger, new Metrics(config.METRICS_MAX_OPERATIONS));
+  const telemetry = new Telemetry(logger, new Metrics(config.METRICS_MAX_OPERATIONS), tracing);
   const { metrics } = telemetry;
 
   // Snapshots serve reads when PVWA_SNAPSHOT_MAX_AGE_MS > 0; live events and write-through use
   // them either way (with the default age when reads do not).
   const snapshotReads = config.PVWA_SNAPSHOT_MAX_AGE_MS > 0;
   const store = new SnapshotStore(
-    { maxAgeMs: snapshotReads ? config.PVWA_SNAPSHOT_MAX_AGE_MS : 60_000, overlapMs: config.PVWA_SYNC_OVERLAP_MS, maxBytes: config.PVWA_SNAPSHOT_MAX_MB * 1024 * 1024, now },
+    { maxAgeMs: snapshotReads ? config.PVWA_SNAPSHOT_MAX_AGE_MS : 60_000, overlapMs: config.PVWA_SYNC_OVERLAP_MS, maxBytes: config.PVWA_SNAPSHOT_MAX_MB * 1024 * 1024, now, tracing },
     { read: (kind, bytes) => metrics.eventRead(kind, bytes) },
   );
   metrics.trackSnapshots(() => store.stats);
@@ -122,6 +128,7 @@ export async function startGateway({ config, logger, ide: ideOptions, onSessionE
       maxRetryAfterMs: config.PVWA_RETRY_AFTER_MAX_MS,
       retryBaseMs: config.PVWA_RETRY_BASE_MS,
       onTokenRefused: (token, refusal) => sessionEnded(token, refusal === 401 ? 'rejected' : 'forbidden'),
+      tracing,
     },
     logger,
   );

@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './telemetry/logger.js';
 import { reportMemoryBudget } from './memory.js';
 import { SessionSecret } from './sessions/seal.js';
 import type { Simulator, SimulatorUser } from './simulator/server.js';
+import { startTracing, TracingConfigError } from './tracing/start.js';
 
 /**
  * Reads the configuration, starts the embedded simulator when no PVWA_URL is set, starts the
@@ -21,6 +23,13 @@ async function main(): Promise<void> {
   // Before the heap grows: V8 reads it at each collection (measured in docs/PERFORMANCE.md, Memory).
   if (config.HEAP_GROWING_PERCENT > 0) setFlagsFromString(`--heap-growing-percent=${config.HEAP_GROWING_PERCENT}`);
   const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  // OpenTelemetry's own variables (OTEL_*), not the Config's: off unless an OTLP endpoint is set.
+  const tracing = await startTracing({ logger, serviceVersion: packageVersion() }).catch((error: unknown) => {
+    if (!(error instanceof TracingConfigError)) throw error;
+    process.stderr.write(`Invalid configuration: ${error.message}.\n`);
+    process.exit(1);
+  });
+  if (tracing) logger.info({ protocol: tracing.protocol }, 'tracing on: spans exported over OTLP');
 
   let demo: { simulator: Simulator; token: string; users: SimulatorUser[] } | undefined;
   // Development only: production requires PVWA_URL (config.ts), and is checked again here.
@@ -43,7 +52,7 @@ async function main(): Promise<void> {
   const ide = demo ? { defaultHeaders: { Authorization: demo.token } } : {};
   // Imported once the configuration is valid: a mistake in it is reported without loading the gateway.
   const { startGateway } = await import('./gateway.js');
-  const gateway = await startGateway({ config, logger, ide });
+  const gateway = await startGateway({ config, logger, ide, tracing });
   reportMemoryBudget(config, logger);
 
   // The one shutdown path (Apollo's own signal handler is off): the gateway stops in its order
@@ -53,7 +62,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // Should a step hang, the process still ends: the longest the steps may take, plus a margin.
+    // Should a step hang, the process still ends: the longest the steps may take, plus a margin
+    // (which holds the traces' last export, TRACES_FLUSH_MS).
     const limit = setTimeout(() => {
       logger.error({ signal }, 'shutdown took too long: exiting');
       logger.flush(() => process.exit(1));
@@ -61,6 +71,11 @@ async function main(): Promise<void> {
     limit.unref();
     gateway
       .stop()
+      // Once drained, the spans of the last requests are exported, within a bound whatever the collector does.
+      .then(() => tracing?.shutdown(TRACES_FLUSH_MS))
+      .then((traces) => {
+        if (traces !== undefined && traces !== 'flushed') logger.warn({ traces }, 'the last spans were not all exported');
+      })
       .then(() => demo?.simulator.close())
       .then(
         () => {
@@ -80,6 +95,18 @@ async function main(): Promise<void> {
   logger.info({ url: gateway.url }, 'pta-gateway listening');
   if (config.GRAPHQL_IDE) logger.info({ url: gateway.url }, 'GraphQL IDE: open the GraphQL URL in a browser');
   if (demo) printQuickStart(gateway.url, demo.simulator, demo.token, demo.users, config.GRAPHQL_IDE);
+}
+
+/** At shutdown, how long the last spans may take to be exported, in ms (within the 5 s margin of the shutdown limit). */
+const TRACES_FLUSH_MS = 2_000;
+
+/** The gateway's version (package.json's, beside src/ and dist/), the traces' `service.version`. */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** What a newcomer needs to try the gateway on the simulator's demo data. */

@@ -1,4 +1,5 @@
 import type { TokenRefusal } from '../pvwa/errors.js';
+import type { Span } from '../tracing/tracing.js';
 import type { EventChange, SortedEvent } from './types.js';
 
 /**
@@ -42,6 +43,8 @@ export class ChangeStream implements AsyncIterableIterator<EventChange> {
     readonly sessionRefused: SessionRefused,
     private readonly maxQueued: number,
     private readonly onDone: (stream: ChangeStream) => void,
+    /** The subscription's span, when tracing is on. */
+    readonly span?: Span,
   ) {}
 
   push(change: EventChange): void {

@@ -3,6 +3,8 @@ import { viewOfError, type ErrorView } from '../errors.js';
 import type { PvwaPort } from '../pvwa/client.js';
 import { tokenRefusal, type TokenRefusal } from '../pvwa/errors.js';
 import type { Telemetry } from '../telemetry/record.js';
+import { ATTR_LIVE_SUBSCRIPTIONS } from '../tracing/semconv.js';
+import type { Span } from '../tracing/tracing.js';
 import { ChangeStream, StreamEnded, type SessionRefused } from './change-stream.js';
 import type { SnapshotStore } from './snapshot-store.js';
 import type { EventChange, SortedEvent } from './types.js';
@@ -56,8 +58,11 @@ export class LiveHub {
     return { subscriptions, sessions: this.watches.size };
   }
 
-  /** A new subscription of the session `session` (whose token is `token`) to the changes `matches` keeps. */
-  subscribe(session: string, token: string, matches: (entry: SortedEvent) => boolean, sessionRefused: SessionRefused): AsyncIterableIterator<EventChange> {
+  /**
+   * A new subscription of the session `session` (whose token is `token`) to the changes `matches`
+   * keeps; `span` is the subscription's, which the session's polls link to (tracing on).
+   */
+  subscribe(session: string, token: string, matches: (entry: SortedEvent) => boolean, sessionRefused: SessionRefused, span?: Span): AsyncIterableIterator<EventChange> {
     let watch = this.watches.get(session);
     if (!watch) {
       const timer = setInterval(() => void this.poll(session), this.options.intervalMs);
@@ -66,7 +71,7 @@ export class LiveHub {
       this.watches.set(session, watch);
       this.store.watch(session, (changes) => this.fanOut(session, changes));
     }
-    const stream = new ChangeStream(matches, sessionRefused, this.options.maxQueued, (done) => this.remove(session, done));
+    const stream = new ChangeStream(matches, sessionRefused, this.options.maxQueued, (done) => this.remove(session, done), span);
     watch.streams.add(stream);
     return stream;
   }
@@ -82,11 +87,11 @@ export class LiveHub {
   /**
    * One read of a session's whole list outside any client request (the WebSocket connect check, a
    * poll): with the session's own token, started now. A refused token drops the session's
-   * snapshots on the way (the PVWA client reports it), as for a request.
+   * snapshots on the way (the PVWA client reports it), as for a request. Its spans go under `span`.
    */
-  async readSession(session: string, token: string, requestId: string): Promise<void> {
+  async readSession(session: string, token: string, requestId: string, span?: Span): Promise<void> {
     const api = this.pvwa.bind({ token, requestId, observer: { upstreamCall: (call) => this.telemetry.upstreamCall(call, requestId) } });
-    await this.store.read(session, undefined, performance.now(), (query) => api.getEvents(query));
+    await this.store.read(session, undefined, performance.now(), (query, parent) => api.getEvents(query, parent), span);
   }
 
   private fanOut(session: string, changes: EventChange[]): void {
@@ -117,16 +122,24 @@ export class LiveHub {
     this.store.unwatch(session);
   }
 
+  /**
+   * One poll of a session. Traced, each poll is a trace of its own (a subscription lives for hours,
+   * and one poll serves all of its session's), linked to the spans of the subscriptions it serves.
+   */
   private async poll(session: string): Promise<void> {
     const watch = this.watches.get(session);
     if (!watch || watch.polling) return;
     watch.polling = true;
+    const { tracing } = this.telemetry;
+    const span = tracing?.start('live poll', undefined, { links: subscriptionSpans(watch.streams), attributes: { [ATTR_LIVE_SUBSCRIPTIONS]: watch.streams.size } });
     try {
-      await this.readSession(session, watch.token, `live-${++this.polls}`);
+      await this.readSession(session, watch.token, `live-${++this.polls}`, span);
       watch.failures = 0;
+      span?.end();
     } catch (error) {
       const refusal = tokenRefusal(error);
       const view = viewOfError(error);
+      this.telemetry.endSpan(span, view.code);
       if (refusal !== null) {
         // The session is over (its snapshots are gone): its subscriptions and sockets end.
         this.end(session, view, refusal);
@@ -149,4 +162,11 @@ export class LiveHub {
       if (refusal !== null) stream.sessionRefused(refusal);
     }
   }
+}
+
+/** The spans of a watch's subscriptions, for its polls' links. */
+function subscriptionSpans(streams: Iterable<ChangeStream>): Span[] {
+  const spans: Span[] = [];
+  for (const stream of streams) if (stream.span !== undefined) spans.push(stream.span);
+  return spans;
 }

@@ -1,10 +1,11 @@
-import type { PvwaEventList } from '../pvwa/client.js';
 import type { PvwaEvent, PvwaEventQuery } from '../pvwa/types.js';
 import { boundEvent, partitionEvents } from '../pvwa/validate.js';
 import type { ReadKind } from '../telemetry/metrics.js';
+import type { Span, Tracing } from '../tracing/tracing.js';
 import { sortable } from './order.js';
+import { tracedRead } from './read-span.js';
 import { MAX_RENDERED_BYTES, Snapshot, snapshotKey, type RenderedAnswer, type SnapshotRead } from './snapshot.js';
-import type { EventChange, SortedEvent } from './types.js';
+import type { EventChange, FetchEvents, SortedEvent } from './types.js';
 
 /**
  * Per-session event snapshots: after a session's first read, its reads move only what changed.
@@ -40,6 +41,8 @@ export interface SnapshotOptions {
    * can move time past the max age instead of waiting for it.
    */
   now?: () => number;
+  /** Tracing, when on: a span per read, with how it was served. */
+  tracing?: Tracing;
 }
 
 
@@ -51,8 +54,6 @@ export interface SnapshotObserver {
 /** Told of a session's changes (the live-events poller); only sessions with one are diffed. */
 export type ChangeListener = (changes: EventChange[]) => void;
 
-/** The upstream GET of one read, with the caller's own token. */
-export type FetchEvents = (query: PvwaEventQuery) => Promise<PvwaEventList>;
 
 export class SnapshotStore {
   /** By session and accountID; Map order is use order (least recently used first). */
@@ -87,9 +88,16 @@ export class SnapshotStore {
    * The session's events, from an upstream GET that started after the read arrived (`arrivedAt`,
    * performance.now() when its request came in): the freshness rule. A GET of the same snapshot
    * in flight is shared when it started after that; else the read waits for the next GET, which
-   * every read in the same case shares (single flight: one GET per snapshot at a time).
+   * every read in the same case shares (single flight: one GET per snapshot at a time). Traced,
+   * the read is a span under `parent`, and its own GET (when it makes one) under the read's.
    */
-  read(session: string, accountId: string | undefined, arrivedAt: number, fetch: FetchEvents): Promise<SnapshotRead> {
+  read(session: string, accountId: string | undefined, arrivedAt: number, fetch: FetchEvents, parent?: Span): Promise<SnapshotRead> {
+    const { tracing } = this.options;
+    if (tracing === undefined) return this.readSnapshot(session, accountId, arrivedAt, fetch);
+    return tracedRead(tracing, parent, fetch, (traced) => this.readSnapshot(session, accountId, arrivedAt, traced));
+  }
+
+  private readSnapshot(session: string, accountId: string | undefined, arrivedAt: number, fetch: FetchEvents): Promise<SnapshotRead> {
     const key = snapshotKey(session, accountId);
     let snapshot = this.snapshots.get(key);
     if (snapshot) this.snapshots.delete(key);

@@ -1,12 +1,8 @@
-import type { PvwaEventList } from '../pvwa/client.js';
-import type { PvwaEventQuery } from '../pvwa/types.js';
 import { partitionEvents } from '../pvwa/validate.js';
+import type { RequestRecord } from '../telemetry/record.js';
 import { sortEvents } from './order.js';
 import type { SnapshotStore } from './snapshot-store.js';
-import type { EventSource } from './types.js';
-
-/** The upstream GET of a read, with the caller's own token. */
-type FetchEvents = (query: PvwaEventQuery) => Promise<PvwaEventList>;
+import type { EventSource, FetchEvents } from './types.js';
 
 /** A snapshot read a request made: which snapshot, at which version (for the rendered-answer cache). */
 export interface SnapshotReadMark {
@@ -23,14 +19,15 @@ export const OUTSIDE_SNAPSHOTS: SnapshotReadMark = { accountId: '', version: -1 
 
 /**
  * Reads from the session's snapshots (PVWA_SNAPSHOT_MAX_AGE_MS > 0): one snapshot per accountID
- * serves every other filter; each read still makes its one upstream GET, started after
- * `arrivedAt`. `reads` is told of each read made (the HTTP route's rendered-answer cache).
+ * serves every other filter; each read still makes its one upstream GET, started after the
+ * request arrived (`record.arrivedAt`). `reads` is told of each read made (the HTTP route's
+ * rendered-answer cache).
  */
-export function snapshotSource(store: SnapshotStore, session: string, arrivedAt: number, fetch: FetchEvents, reads?: SnapshotReadMark[]): EventSource {
+export function snapshotSource(store: SnapshotStore, session: string, record: Pick<RequestRecord, 'arrivedAt' | 'traceParent'>, fetch: FetchEvents, reads?: SnapshotReadMark[]): EventSource {
   return {
     key: (query) => query.accountID ?? '',
     read: async (query) => {
-      const read = await store.read(session, query.accountID, arrivedAt, fetch);
+      const read = await store.read(session, query.accountID, record.arrivedAt, fetch, record.traceParent);
       reads?.push({ accountId: query.accountID, version: read.version });
       return read;
     },

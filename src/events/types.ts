@@ -1,6 +1,8 @@
+import type { PvwaEventList } from '../pvwa/client.js';
 import type { PvwaEvent, PvwaEventQuery, PvwaEventStatus } from '../pvwa/types.js';
 import type { SkippedEvent } from '../pvwa/validate.js';
 import type { ReadKind } from '../telemetry/metrics.js';
+import type { Span } from '../tracing/tracing.js';
 
 /**
  * The event store's vocabulary, shared by the store, the live hub and the graph that reads them.
@@ -44,3 +46,6 @@ export interface EventSource {
   key(query: PvwaEventQuery): string;
   read(query: PvwaEventQuery): Promise<EventRead>;
 }
+
+/** The upstream GET of one read, with the caller's own token; its spans under `parent` (the read's) when tracing is on. */
+export type FetchEvents = (query: PvwaEventQuery, parent?: Span) => Promise<PvwaEventList>;

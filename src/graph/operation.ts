@@ -14,7 +14,10 @@ import type { GraphContext } from './context.js';
  * rule written here holds over both transports; test/graph/operation-parity.test.ts proves it.
  */
 
-/** The operation's name and type go into the request's log line and metrics. */
+/**
+ * The operation's name and type go into the request's log line and metrics; the first call, once
+ * the operation is resolved, begins its span (when tracing is on).
+ */
 export function recordOperation(record: RequestRecord, operation: OperationDefinitionNode | null | undefined): void {
   if (operation) record.operation(operation.name?.value ?? null, operation.operation);
 }
@@ -39,14 +42,16 @@ export interface FormattedResult {
 }
 
 /**
- * The last step of every result: the first error's code is the outcome in the request record, and
- * the warnings gathered while resolving it go into `extensions.warnings` (taken, so a
- * subscription's next result does not repeat them). Returns the HTTP status the errors call for:
- * 503 when shutdown stopped the request (clients and balancers retry elsewhere), else undefined.
+ * The last step of every result: the first error's code is the outcome in the request record (and
+ * of the operation's span, which ends), and the warnings gathered while resolving it go into
+ * `extensions.warnings` (taken, so a subscription's next result does not repeat them). Returns the
+ * HTTP status the errors call for: 503 when shutdown stopped the request (clients and balancers
+ * retry elsewhere), else undefined.
  */
 export function completeResult(result: FormattedResult, context: Pick<GraphContext, 'record' | 'warnings'>): number | undefined {
   const code = result.errors?.[0]?.extensions?.code;
   if (code !== undefined) context.record.failed(String(code));
+  context.record.operationDone();
   if (context.warnings.length > 0) result.extensions = { ...result.extensions, warnings: context.warnings.splice(0) };
   return result.errors?.some((error) => error.extensions?.code === ErrorCode.SHUTTING_DOWN) ? 503 : undefined;
 }

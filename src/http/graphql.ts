@@ -72,7 +72,7 @@ export function graphqlRoute(options: {
     send(res, record, bytes);
   };
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const record = telemetry.begin(header(req, 'x-request-id'));
+    const record = telemetry.begin(header(req, 'x-request-id'), { http: req });
     res.setHeader('x-request-id', record.requestId);
     res.setHeader('cache-control', NO_STORE);
     res.once('close', () => {

@@ -15,6 +15,7 @@ import type { DocumentRequest, TrustedDocuments } from '../graph/trusted-documen
 import { tokenRefusal, type TokenRefusal } from '../pvwa/errors.js';
 import { cookieCredentials, sessionKey, tokenFrom, type CookieSession, type Credentials } from '../sessions/credentials.js';
 import type { RequestRecord, Telemetry } from '../telemetry/record.js';
+import type { Span } from '../tracing/tracing.js';
 import { requestPath } from './body.js';
 
 /**
@@ -86,6 +87,8 @@ interface RunningOperation {
 interface SocketState {
   credentials: Credentials;
   operations: Map<string, RunningOperation>;
+  /** The span of its connection check, which its operations' spans link to (tracing on). */
+  connection?: Span;
 }
 
 const NO_CREDENTIALS: Credentials = { token: null, stale: false, fromCookie: false };
@@ -216,17 +219,19 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         // One PVWA read with the token before the connection is acknowledged (it also warms the
         // session's snapshot, which the live events start from).
         const session = sessionKey(token);
+        state.connection = telemetry.startSpan('graphql-ws connection_init', request.headers);
         try {
-          await hub.readSession(session, token, 'ws-connect');
+          await hub.readSession(session, token, 'ws-connect', state.connection);
         } catch (error) {
           const refusal = tokenRefusal(error);
-          if (refusal !== null) {
-            telemetry.blocked('websocket-auth', `the PVWA refused the session at connect (${refusal})`, origin);
-            socket.close(REFUSAL_CLOSE[refusal].code, REFUSAL_CLOSE[refusal].reason);
-          } else socket.close(1013, 'Try again later: the PVWA could not be read');
+          const close = refusal !== null ? REFUSAL_CLOSE[refusal] : { code: 1013, reason: 'Try again later: the PVWA could not be read' };
+          if (refusal !== null) telemetry.blocked('websocket-auth', `the PVWA refused the session at connect (${refusal})`, origin);
+          telemetry.endSpan(state.connection, close.code);
+          socket.close(close.code, close.reason);
           return false;
         }
         const full = acknowledge(socket, session);
+        telemetry.endSpan(state.connection, full?.code);
         if (full === null) return true;
         socket.close(full.code, full.reason);
         return false;
@@ -234,7 +239,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
       async onSubscribe(ctx, id, payload) {
         const state = stateOf(ctx);
         // Begun first, as over HTTP: an operation refused by its document checks is logged and counted too.
-        const record = telemetry.begin(undefined);
+        const record = telemetry.begin(undefined, { webSocket: state.connection });
         const running: RunningOperation = { record, context: null, subscription: false };
         state.operations.set(id, running);
         // A subscribe message may name a trusted document as an HTTP request does (`query` is then "").

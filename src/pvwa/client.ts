@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import got, { type Got } from 'got';
 import type { Logger } from 'pino';
+import type { Span, Tracing } from '../tracing/tracing.js';
 import { PvwaChallenge, PvwaError, tokenRefusal, type TokenRefusal } from './errors.js';
 import { parseJson, UNAVAILABLE_CODES } from './failures.js';
 import {
@@ -52,12 +53,14 @@ export interface PvwaClientOptions {
    * error reaches its caller: the one place the gateway learns that a PVWA session is over.
    */
   onTokenRefused?: (token: string, refusal: TokenRefusal) => void;
+  /** Tracing, when on: a client span per attempt, whose traceparent the PVWA receives. */
+  tracing?: Tracing;
 }
 
 /** What a resolver can ask of the PVWA, already bound to one caller (the risk API's calls included). */
 export interface PvwaApi extends PvwaRiskApi {
-  /** GET /API/pta/API/Events/: the raw list, each item unchecked, and its size. */
-  getEvents(query: PvwaEventQuery): Promise<PvwaEventList>;
+  /** GET /API/pta/API/Events/: the raw list, each item unchecked, and its size; its spans under `parent` (a snapshot read's) when given. */
+  getEvents(query: PvwaEventQuery, parent?: Span): Promise<PvwaEventList>;
   /** PATCH /API/pta/API/Events/{id} with the PVWA body for `change`: the updated event, checked. */
   updateEvent(id: string, change: EventStatusChange): Promise<PvwaEvent>;
   /** POST /API/Auth/Logoff: ends the session of the bound token. */
@@ -196,7 +199,7 @@ export class PvwaClient implements PvwaPort {
   /** A client for one caller; cheap, made per request. */
   bind(caller: PvwaCaller): PvwaApi {
     return {
-      getEvents: (query) => this.getEvents(caller, query),
+      getEvents: (query, parent) => this.getEvents(caller, query, parent),
       updateEvent: (id, change) => this.updateEvent(caller, id, change),
       logoff: async () => {
         await this.call('logoff', caller, LOGOFF_PATH);
@@ -256,13 +259,13 @@ export class PvwaClient implements PvwaPort {
     this.agents.https.destroy();
   }
 
-  private async getEvents(caller: PvwaCaller, query: PvwaEventQuery): Promise<PvwaEventList> {
+  private async getEvents(caller: PvwaCaller, query: PvwaEventQuery, parent: Span | undefined): Promise<PvwaEventList> {
     const searchParams = new URLSearchParams();
     if (query.fromUpdateDate !== undefined) searchParams.set('fromUpdateDate', String(query.fromUpdateDate));
     if (query.status !== undefined) searchParams.set('status', query.status);
     if (query.accountID !== undefined) searchParams.set('accountID', query.accountID);
     const search = searchParams.size > 0 ? `?${searchParams}` : '';
-    const { body, bytes } = await this.call('getEvents', caller, EVENTS_PATH + search);
+    const { body, bytes } = await this.call('getEvents', caller, EVENTS_PATH + search, undefined, parent);
     if (!Array.isArray(body)) throw new PvwaError('bad-response', 'The PVWA answered with something other than a list of events.', { status: 200 });
     return { items: body, bytes };
   }
@@ -282,10 +285,10 @@ export class PvwaClient implements PvwaPort {
    * refused (401; 403 to a call that is not about one Vault object) is reported here, once, before
    * the error reaches the caller.
    */
-  private async call(endpoint: PvwaEndpoint, caller: Caller, path: string, body?: string): Promise<{ body: unknown; bytes: number }> {
+  private async call(endpoint: PvwaEndpoint, caller: Caller, path: string, body?: string, parent?: Span): Promise<{ body: unknown; bytes: number }> {
     let answer;
     try {
-      answer = await this.transport.call(this.http[endpoint], endpoint, caller, path, body);
+      answer = await this.transport.call(this.http[endpoint], endpoint, caller, path, body, parent);
     } catch (error) {
       const refusal = caller.token !== undefined ? tokenRefusal(error) : null;
       if (refusal === 401 || (refusal === 403 && !OBJECT_ENDPOINTS.has(endpoint))) this.options.onTokenRefused?.(caller.token as string, refusal);

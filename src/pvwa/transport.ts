@@ -4,8 +4,11 @@ import { rootCertificates } from 'node:tls';
 import type { Got, NativeRequestOptions, NormalizedOptions, RequestError, Response } from 'got';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
+import type { Span, Tracing } from '../tracing/tracing.js';
+import type { PvwaEndpoint } from './endpoints.js';
 import { PvwaError, type PvwaFailure } from './errors.js';
 import { pvwaErrorFrom, redirectFailure, shuttingDown, type UpstreamAnswer } from './failures.js';
+import { PvwaSpans, type CallSpans } from './spans.js';
 
 /**
  * How one call reaches the PVWA and comes back, whatever it asks: the deadline around it, the
@@ -13,17 +16,7 @@ import { pvwaErrorFrom, redirectFailure, shuttingDown, type UpstreamAnswer } fro
  * bodies, retry policy per endpoint) is the client's (client.ts).
  */
 
-export type PvwaEndpoint =
-  | 'getEvents' | 'updateEvent' | 'logon' | 'logoff'
-  | 'getAccount' | 'getLiveSession' | 'getLoggedOnUser' | 'credentialsAction' | 'liveSessionAction'
-  | 'getRiskEvents' | 'getRiskSummary' | 'updateRiskEvent';
-
-/** Every endpoint, for metrics that start each label at zero. */
-export const PVWA_ENDPOINTS: readonly PvwaEndpoint[] = [
-  'getEvents', 'updateEvent', 'logon', 'logoff',
-  'getAccount', 'getLiveSession', 'getLoggedOnUser', 'credentialsAction', 'liveSessionAction',
-  'getRiskEvents', 'getRiskSummary', 'updateRiskEvent',
-];
+export { PVWA_ENDPOINTS, type PvwaEndpoint } from './endpoints.js';
 
 /** The endpoints that fetch a list of events: they wait for a list slot and may be as large as PVWA_MAX_BODY_BYTES. */
 const LIST_ENDPOINTS: ReadonlySet<PvwaEndpoint> = new Set(['getEvents', 'getRiskEvents']);
@@ -58,6 +51,8 @@ export interface PvwaCall {
 /** Told of each finished upstream call, for logs and metrics. */
 export interface PvwaCallObserver {
   upstreamCall(call: PvwaCall): void;
+  /** The span the caller's calls are children of when tracing is on (the request's operation). */
+  readonly traceParent?: Span;
 }
 
 /** got's per-call `context`: what the retry policy needs to know of the call. */
@@ -112,6 +107,8 @@ class Call {
   /** What to stop when it ends: the list-slot wait, then the got request under way. */
   onAbort: (() => void) | undefined;
   readonly context: CallContext;
+  /** Its spans, when tracing is on. */
+  spans: CallSpans | undefined = undefined;
 
   constructor(
     readonly endpoint: PvwaEndpoint,
@@ -132,10 +129,11 @@ class Call {
     onAbort?.();
   }
 
-  /** Tells the caller's observer how the call ended. */
-  report(status: number | null, attempts: number, failure?: PvwaFailure): void {
+  /** Tells the caller's observer how the call ended, and ends its spans. */
+  report(status: number | null, attempts: number, error?: PvwaError): void {
+    this.spans?.end(status, error);
     const done: PvwaCall = { endpoint: this.endpoint, status, durationMs: performance.now() - this.startedAt, attempts };
-    if (failure !== undefined) done.failure = failure;
+    if (error !== undefined) done.failure = error.failure;
     this.caller.observer.upstreamCall(done);
   }
 }
@@ -151,6 +149,10 @@ export interface TransportOptions {
   maxConcurrentLists: number;
   /** TLS verification is off: logged on every call. */
   insecureTls?: boolean;
+  /** The PVWA's base URL, for the client spans. */
+  baseUrl: string;
+  /** Tracing, when on: every call's spans, and its traceparent sent to the PVWA. */
+  tracing?: Tracing;
 }
 
 export class PvwaTransport {
@@ -158,12 +160,14 @@ export class PvwaTransport {
   /** The calls under way (queued for a list slot included). */
   private readonly calls = new Set<Call>();
   private stopping = false;
+  private readonly spans: PvwaSpans | undefined;
 
   constructor(
     private readonly options: TransportOptions,
     private readonly logger: Logger,
   ) {
     this.listGate = pLimit(options.maxConcurrentLists);
+    this.spans = options.tracing && new PvwaSpans(options.tracing, options.baseUrl);
   }
 
   /**
@@ -178,10 +182,11 @@ export class PvwaTransport {
   /**
    * One upstream call with `http` (the endpoint's got instance): the caller's token and request
    * id on it, the overall deadline around it (queueing for a list slot included). Every failure
-   * is a PvwaError.
+   * is a PvwaError. Its spans are children of `parent`, else of the caller's.
    */
-  async call(http: Got, endpoint: PvwaEndpoint, caller: Caller, path: string, body?: string): Promise<UpstreamAnswer> {
+  async call(http: Got, endpoint: PvwaEndpoint, caller: Caller, path: string, body?: string, parent?: Span): Promise<UpstreamAnswer> {
     const call = new Call(endpoint, caller, path, body, performance.now(), this.options.deadlineMs);
+    if (this.spans !== undefined) call.spans = this.spans.call(endpoint, http.defaults.options.method, path, parent ?? caller.observer.traceParent);
     if (this.stopping) call.abort('shutdown');
     // Cleared as soon as the call settles, so neither the timer nor what it references outlives it.
     const deadlineTimer = setTimeout(() => call.abort('deadline'), this.options.deadlineMs);
@@ -206,14 +211,16 @@ export class PvwaTransport {
       const onAbort = () => {
         if (running) return;
         const failure = call.reason === 'shutdown' ? shuttingDown(0) : new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts: 0 });
-        call.report(null, 0, failure.failure);
+        call.report(null, 0, failure);
         reject(failure);
       };
       if (call.reason !== undefined) return onAbort();
       call.onAbort = onAbort;
+      if (call.spans !== undefined && this.listGate.activeCount + this.listGate.pendingCount >= this.listGate.concurrency) call.spans.waiting();
       this.listGate(() => {
         if (call.reason !== undefined) return Promise.resolve(undefined);
         running = true;
+        call.spans?.waited();
         return this.send(http, call);
       }).then(
         (answer) => {
@@ -261,7 +268,7 @@ export class PvwaTransport {
         else if (call.reason === 'deadline') failure = new PvwaError('timeout', 'The PVWA did not answer in time.', { attempts });
         else if (tooBig) failure = new PvwaError('bad-response', 'The PVWA answer was larger than allowed.', { attempts });
         else failure = pvwaErrorFrom(error, caller.token !== undefined ? { token: caller.token } : { token: caller.password, cookie: caller.cookie }, attempts, this.logger, caller.requestId);
-        call.report(failure.details.status ?? null, failure.details.attempts ?? attempts, failure.failure);
+        call.report(failure.details.status ?? null, failure.details.attempts ?? attempts, failure);
         reject(failure);
       };
       const attempt = (stream: GotStream) => {
@@ -313,14 +320,17 @@ export class PvwaTransport {
           resolve(answer);
         });
         stream.once('error', (error: RequestError) => fail(error, 1 + (error.request?.retryCount ?? stream.retryCount)));
-        stream.once('retry', (_retryCount: number, _error: RequestError, createRetryStream: () => GotStream) => {
-          if (!settled) attempt(createRetryStream());
+        stream.once('retry', (retryCount: number, error: RequestError, createRetryStream: (options?: { headers: Record<string, string | undefined> }) => GotStream) => {
+          if (settled) return;
+          // Traced, each attempt sends its own span's traceparent (got merges these headers into the call's).
+          attempt(call.spans === undefined ? createRetryStream() : createRetryStream({ headers: call.spans.retry(retryCount, error) }));
         });
         // A stream without a body waits for one to be written, unless its method cannot have one
         // (got ends a GET itself).
         if (body === undefined && http.defaults.options.method !== 'GET') stream.end();
       };
       const headers = caller.token !== undefined ? { authorization: caller.token, 'x-request-id': caller.requestId } : { cookie: caller.cookie, 'x-request-id': caller.requestId };
+      call.spans?.first(headers);
       // Not got's `.stream()`: it spreads the options into a new object with `isStream` added,
       // which on Node 20's V8 makes a fresh hidden class on every call (see emptyCacheOptions).
       attempt(http(call.path, { body, headers, context: call.context, isStream: true }));

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { PvwaCall, PvwaCallObserver } from '../pvwa/client.js';
+import type { Span, Tracing } from '../tracing/tracing.js';
 import type { BlockRule, Metrics, ReadKind } from './metrics.js';
+import { RequestSpans, type TraceSource } from './request-spans.js';
 
 /**
  * The request record: what a request's log line and metrics say about it. It is created when the
@@ -59,7 +62,14 @@ export class RequestRecord implements PvwaCallObserver {
   constructor(
     readonly requestId: string,
     private readonly telemetry: Telemetry,
+    /** Its spans, when tracing is on. */
+    readonly spans?: RequestSpans,
   ) {}
+
+  /** The span the request's PVWA calls and reads are children of, when tracing is on. */
+  get traceParent(): Span | undefined {
+    return this.spans?.current;
+  }
 
   /** An upstream call made for this request (the client reports each one here). */
   upstreamCall(call: PvwaCall): void {
@@ -75,10 +85,16 @@ export class RequestRecord implements PvwaCallObserver {
     this.documentId = id;
   }
 
-  /** The operation the request runs: its name (null when anonymous) and type. */
+  /** The operation the request runs: its name (null when anonymous) and type. Its span begins, when tracing is on. */
   operation(name: string | null, type: string): void {
     this.operationName = name;
     this.operationType = type;
+    this.spans?.operationStarted(name, type);
+  }
+
+  /** The operation's result is complete (its span ends with the outcome so far, when tracing is on). */
+  operationDone(): void {
+    this.spans?.operationDone(this.outcome);
   }
 
   /** The answer was one rendered earlier from the same snapshot version, for the same operation (not executed again). */
@@ -86,6 +102,7 @@ export class RequestRecord implements PvwaCallObserver {
     this.rendered = true;
     this.operationName = name;
     this.operationType = type;
+    this.spans?.servedRendered(name, type);
   }
 
   /** An event list read the request made, and how it was served. */
@@ -129,21 +146,40 @@ export class RequestRecord implements PvwaCallObserver {
     if (status === 500) this.outcome = 'INTERNAL_SERVER_ERROR';
     else if (status >= 500) this.failed('INTERNAL_SERVER_ERROR');
     else if (status >= 400) this.failed('BAD_REQUEST');
+    this.spans?.ended(status, this.outcome);
     this.telemetry.requestEnded(this, status, performance.now() - this.arrivedAt);
   }
 }
 
-/** The logger and the metrics, and the records that feed them. */
+/** The logger, the metrics and the tracing, and the records that feed them. */
 export class Telemetry {
   constructor(
     readonly logger: Logger,
     readonly metrics: Metrics,
+    /** OpenTelemetry tracing; undefined when it is off, and then no span is made anywhere. */
+    readonly tracing?: Tracing,
   ) {}
 
-  /** A new request arrived. */
-  begin(requestIdHeader: string | undefined): RequestRecord {
+  /** A new request arrived; its spans start from `source` when tracing is on. */
+  begin(requestIdHeader: string | undefined, source?: TraceSource): RequestRecord {
     this.metrics.inFlight.inc();
-    return new RequestRecord(requestIdFrom(requestIdHeader), this);
+    const spans = this.tracing !== undefined && source !== undefined ? RequestSpans.start(this.tracing, source) : undefined;
+    return new RequestRecord(requestIdFrom(requestIdHeader), this, spans);
+  }
+
+  /**
+   * A span for work outside any request (a WebSocket's connection check): a server span in the
+   * trace of `caller`'s headers. Undefined when tracing is off.
+   */
+  startSpan(name: string, caller: IncomingHttpHeaders): Span | undefined {
+    return this.tracing?.start(name, this.tracing.callerSpan(caller), { kind: 'server' });
+  }
+
+  /** Ends a span of `startSpan`, failed with `code` when one is given. */
+  endSpan(span: Span | undefined, code?: string | number): void {
+    if (span === undefined) return;
+    if (code !== undefined) this.tracing?.fail(span, String(code));
+    span.end();
   }
 
   /** An upstream call that belongs to no client request (e.g. a background poll). */
@@ -187,6 +223,11 @@ export class Telemetry {
     if (record.rendered) line.rendered = true;
     if (record.documentId !== null) line.documentId = record.documentId;
     if (record.items !== null) line.items = record.items;
+    if (record.spans !== undefined) {
+      const { traceId, spanId } = record.spans.root.spanContext();
+      line.traceId = traceId;
+      line.spanId = spanId;
+    }
     this.logger.info(line, 'graphql request');
   }
 }

@@ -43,7 +43,10 @@ export interface Harness {
 
 /** The simulator and the gateway as real HTTP servers on port 0. */
 export async function startHarness(
-  options: { env?: Record<string, string>; simulator?: SimulatorOptions; logLevel?: string; ide?: IdeOptions; onSessionEnded?: GatewayOptions['onSessionEnded']; now?: GatewayOptions['now'] } = {},
+  options: {
+    env?: Record<string, string>; simulator?: SimulatorOptions; logLevel?: string; ide?: IdeOptions; onSessionEnded?: GatewayOptions['onSessionEnded']; now?: GatewayOptions['now'];
+    tracing?: GatewayOptions['tracing'];
+  } = {},
 ): Promise<Harness> {
   const sim = await startSimulator({ eventCount: 40, ...options.simulator });
   const chunks: string[] = [];
@@ -71,7 +74,7 @@ export async function startHarness(
   const logger = createLogger({ level: config.LOG_LEVEL, destination });
   let gateway: Gateway;
   try {
-    gateway = await startGateway({ config, logger, ide: options.ide, onSessionEnded: options.onSessionEnded, now: options.now });
+    gateway = await startGateway({ config, logger, ide: options.ide, onSessionEnded: options.onSessionEnded, now: options.now, tracing: options.tracing });
   } catch (error) {
     await sim.close();
     throw error;
