@@ -15,6 +15,9 @@
  *   npm run bench -- --soak       the close scenario for 5 minutes: RSS at the start and the end
  *   BENCH_ONLY=close,page         only these scenarios (and their variants: page runs the page-br, page-gzip and page-fresh ones too)
  *   BENCH_ONLY=close+tracing      close, with a second gateway whose tracing is on as a side of its rounds
+ *   npm run bench -- --profile    CPU profiles of the gateway and the peer under the same load (close and
+ *                                 close-warm at c=64 and 1 unless BENCH_ONLY and PROFILE_CONNECTIONS say otherwise):
+ *                                 microseconds per request by package, side by side (bench/profiler.ts)
  *
  * `<scenario>+tracing` adds to the scenario a gateway with OpenTelemetry tracing on, exporting to
  * bench/otlp-sink.ts (a collector that counts and discards, on the load's CPU): a side of the
@@ -27,15 +30,19 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createDemoEvents } from '../src/simulator/data.js';
 import { autocannonCommand, canPin, CLK_TCK, cpuTicks, freePort, median, pinned } from './machine.js';
+import { inspectFlag, perRequest, profileWhile, renderParts, topFunctions, type CpuProfile } from './profiler.js';
 import { SCENARIOS, type Scenario, type Side } from './scenarios.js';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const SOAK = args.has('--soak');
+const PROFILE = args.has('--profile');
 const DURATION_S = QUICK ? 2 : 4;
 /** The list scenarios move 2.6 MB per request: at concurrency 64 they need longer runs to finish requests. */
 const LIST_DURATION_S = QUICK ? 3 : 6;
-const WARMUP_S = QUICK ? 1 : 2;
+// Long enough for V8 to have optimised the hot path: at c=1 a 3 s warm-up still left the first
+// round of every side (gateway and peer alike) 25 to 50% dearer than the next ones.
+const WARMUP_S = QUICK ? 2 : 6;
 const REPS = QUICK ? 3 : 5;
 const SOAK_S = Number(process.env.SOAK_SECONDS ?? 300);
 const TOKEN = 'demo-token';
@@ -234,10 +241,10 @@ async function main(): Promise<void> {
   }
   // A fresh gateway per scenario, so each scenario's peak RSS is its own; traced, on its own port
   // with tracing on (the SDK's defaults but the endpoint).
-  const startGatewayProcess = async (scenario?: Scenario, traced = false): Promise<ChildProcess> => {
+  const startGatewayProcess = async (scenario?: Scenario, traced = false, inspectPort?: number): Promise<ChildProcess> => {
     for (const [path, content] of Object.entries(scenario?.gatewayFiles ?? {})) writeFileSync(path, content);
     const url = traced ? tracedUrl : gatewayUrl;
-    const child = await startProcess('gateway', 0, [...START_FLAGS, 'dist/main.js'], {
+    const child = await startProcess('gateway', 0, [...START_FLAGS, ...(inspectPort ? [inspectFlag(inspectPort)] : []), 'dist/main.js'], {
       NODE_ENV: 'production', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PVWA_URL: pvwaUrl, PORT: String(traced ? tracedPort : gatewayPort), HOST: '127.0.0.1',
       SESSION_SECRET: randomBytes(32).toString('base64'),
       ...scenario?.gatewayEnv,
@@ -250,8 +257,8 @@ async function main(): Promise<void> {
     }
   };
   // A fresh peer per scenario too, in production mode; it prints `ready <url>` once it listens.
-  const startPeerProcess = () =>
-    startProcess('peer', 0, [`${PEER_DIR}/server.mjs`], { NODE_ENV: 'production', PVWA_URL: pvwaUrl, PORT: String(peerPort), HOST: '127.0.0.1' }, 'ready');
+  const startPeerProcess = (inspectPort?: number) =>
+    startProcess('peer', 0, [...(inspectPort ? [inspectFlag(inspectPort)] : []), `${PEER_DIR}/server.mjs`], { NODE_ENV: 'production', PVWA_URL: pvwaUrl, PORT: String(peerPort), HOST: '127.0.0.1' }, 'ready');
   const stopProcess = async (child: ChildProcess) => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     stopping = true;
@@ -277,6 +284,30 @@ async function main(): Promise<void> {
     await scenarios[0].check(false);
     await soak(scenarios[0].gateway, serverPid(gateway));
     return stopProcess(gateway);
+  }
+
+  if (PROFILE) {
+    const chosen = scenarios.filter((s) => s.peer && (only ? only.includes(s.name) : ['close', 'close-warm'].includes(s.name)));
+    installPeer();
+    const sections = [];
+    for (const scenario of chosen) {
+      const ports = { gateway: await freePort(), peer: await freePort() };
+      const gateway = await startGatewayProcess(scenario, false, ports.gateway);
+      const peer = await startPeerProcess(ports.peer);
+      await scenario.check();
+      for (const connections of (process.env.PROFILE_CONNECTIONS ?? '64,1').split(',').map(Number)) {
+        sections.push(await profileScenario(scenario, connections, [
+          { name: 'gateway', side: scenario.gateway, pid: serverPid(gateway), inspectPort: ports.gateway, prepare: scenario.prepareGateway?.bind(scenario) },
+          { name: 'peer', side: scenario.peer!, pid: serverPid(peer), inspectPort: ports.peer },
+        ], [serverPid(sim), serverPid(gateway), serverPid(peer)]));
+      }
+      await stopProcess(gateway);
+      await stopProcess(peer);
+    }
+    const text = [`Profiled ${new Date().toISOString()} on ${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}, ${canPin ? 'servers on CPU 0, load on CPU 1' : 'unpinned'}.`, ...sections].join('\n\n');
+    process.stdout.write(`\n${text}\n`);
+    if (!QUICK) updateDocSection('profile', text);
+    return;
   }
 
   const rows = [];
@@ -401,6 +432,42 @@ function render(report: Report): string {
   const errors = report.rows.reduce((sum, r) => sum + r.gateway.errors + r.proxy.errors + (r.peer?.errors ?? 0), 0);
   lines.push(`Errors, non-2xx answers and timeouts over all runs: ${errors}.`);
   return lines.join('\n');
+}
+
+/** One side to profile: its request, its server's pid and inspector port, and what brings its session to the scenario's state. */
+interface ProfiledSide { name: 'gateway' | 'peer'; side: Side; pid: number; inspectPort: number; prepare?: () => Promise<void> }
+
+/**
+ * `--profile`: each side in turn, alone on CPU 0, after a warm-up: a CPU profile over exactly one
+ * load window (the inspector's Profiler, sampling every 250 us), its time per request by package,
+ * and the CPU per request read from /proc over the same window (the profiler's own cost included,
+ * on both sides alike). The profiles are kept in bench/results/ for Chrome DevTools.
+ */
+async function profileScenario(scenario: Scenario, connections: number, sides: ProfiledSide[], servers: number[]): Promise<string> {
+  const seconds = QUICK ? 4 : 10;
+  const results: Array<{ name: string; parts: Map<string, number>; requests: number; cpuMsPerReq: number; profile: CpuProfile }> = [];
+  for (const s of sides) {
+    await s.prepare?.();
+    autocannon(s.side, connections, WARMUP_S);
+    await settle(servers);
+    await s.prepare?.();
+    const before = cpuTicks(s.pid);
+    const { result: run, profile } = await profileWhile(s.inspectPort, () => autocannon(s.side, connections, seconds));
+    const cpuMsPerReq = ((cpuTicks(s.pid) - before) * 1000) / CLK_TCK / run.requests;
+    if (run.errors > 0) throw new Error(`${scenario.name}: ${run.errors} errors on the ${s.name} while profiling`);
+    results.push({ name: s.name, parts: perRequest(profile, run.requests), requests: run.requests, cpuMsPerReq, profile });
+    mkdirSync(new URL('bench/results/', root), { recursive: true });
+    writeFileSync(new URL(`bench/results/profile-${scenario.name}-c${connections}-${s.name}.cpuprofile`, root), JSON.stringify(profile));
+  }
+  const own = results.map((r) => `${r.name}'s own code, largest functions: ${topFunctions(r.profile, r.requests, 'own code', 6).map(([name, us]) => `\`${name}\` ${us.toFixed(1)}`).join(', ')} (us/request).`);
+  const cpu = results.map((r) => `${r.name} ${r.cpuMsPerReq.toFixed(3)} ms`).join(', ');
+  return [
+    `**${scenario.name}**, c=${connections}, ${seconds} s each, one side at a time: CPU per request over the window (/proc, profiler on) ${cpu}; gateway / peer ${(results[0].cpuMsPerReq / results[1].cpuMsPerReq).toFixed(2)}.`,
+    '',
+    renderParts(results),
+    '',
+    ...own,
+  ].join('\n');
 }
 
 function updatePerformanceDoc(table: string): void {
