@@ -30,7 +30,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createDemoEvents } from '../src/simulator/data.js';
 import { autocannonCommand, canPin, CLK_TCK, cpuTicks, freePort, median, pinned } from './machine.js';
-import { inspectFlag, perRequest, profileWhile, renderParts, topFunctions, type CpuProfile } from './profiler.js';
+import { inspectFlag, perRequest, profileWhile, renderParts, topFunctions } from './profiler.js';
 import { SCENARIOS, type Scenario, type Side } from './scenarios.js';
 
 const args = new Set(process.argv.slice(2));
@@ -438,31 +438,47 @@ function render(report: Report): string {
 interface ProfiledSide { name: 'gateway' | 'peer'; side: Side; pid: number; inspectPort: number; prepare?: () => Promise<void> }
 
 /**
- * `--profile`: each side in turn, alone on CPU 0, after a warm-up: a CPU profile over exactly one
- * load window (the inspector's Profiler, sampling every 250 us), its time per request by package,
- * and the CPU per request read from /proc over the same window (the profiler's own cost included,
- * on both sides alike). The profiles are kept in bench/results/ for Chrome DevTools.
+ * `--profile`: after a warm-up of each side, PROFILE_ROUNDS rounds (3; 1 with --quick), each side
+ * profiled in turn alone on CPU 0 for one load window, the order rotated each round like the
+ * measured rounds (one window on this shared machine can land in a busy moment). Each window is a
+ * CPU profile (the inspector's Profiler, sampling every 250 us) and the CPU time read from /proc;
+ * a side's rows are its windows' time over its windows' requests (the profiler's own cost
+ * included, on both sides alike). Each side's last profile is kept in bench/results/ for Chrome
+ * DevTools.
  */
 async function profileScenario(scenario: Scenario, connections: number, sides: ProfiledSide[], servers: number[]): Promise<string> {
-  const seconds = QUICK ? 4 : 10;
-  const results: Array<{ name: string; parts: Map<string, number>; requests: number; cpuMsPerReq: number; profile: CpuProfile }> = [];
+  const seconds = QUICK ? 4 : 5;
+  const rounds = Number(process.env.PROFILE_ROUNDS ?? (QUICK ? 1 : 3));
+  const totals = sides.map((s) => ({ name: s.name, us: new Map<string, number>(), own: new Map<string, number>(), requests: 0, ticks: 0 }));
+  const add = (into: Map<string, number>, from: Iterable<[string, number]>) => {
+    for (const [key, us] of from) into.set(key, (into.get(key) ?? 0) + us);
+  };
   for (const s of sides) {
     await s.prepare?.();
     autocannon(s.side, connections, WARMUP_S);
-    await settle(servers);
-    await s.prepare?.();
-    const before = cpuTicks(s.pid);
-    const { result: run, profile } = await profileWhile(s.inspectPort, () => autocannon(s.side, connections, seconds));
-    const cpuMsPerReq = ((cpuTicks(s.pid) - before) * 1000) / CLK_TCK / run.requests;
-    if (run.errors > 0) throw new Error(`${scenario.name}: ${run.errors} errors on the ${s.name} while profiling`);
-    results.push({ name: s.name, parts: perRequest(profile, run.requests), requests: run.requests, cpuMsPerReq, profile });
-    mkdirSync(new URL('bench/results/', root), { recursive: true });
-    writeFileSync(new URL(`bench/results/profile-${scenario.name}-c${connections}-${s.name}.cpuprofile`, root), JSON.stringify(profile));
   }
-  const own = results.map((r) => `${r.name}'s own code, largest functions: ${topFunctions(r.profile, r.requests, 'own code', 6).map(([name, us]) => `\`${name}\` ${us.toFixed(1)}`).join(', ')} (us/request).`);
+  for (let round = 0; round < rounds; round++) {
+    for (const s of rotate(sides, round)) {
+      const total = totals[sides.indexOf(s)];
+      await settle(servers);
+      await s.prepare?.();
+      const before = cpuTicks(s.pid);
+      const { result: run, profile } = await profileWhile(s.inspectPort, () => autocannon(s.side, connections, seconds));
+      total.ticks += cpuTicks(s.pid) - before;
+      if (run.errors > 0) throw new Error(`${scenario.name}: ${run.errors} errors on the ${s.name} while profiling`);
+      total.requests += run.requests;
+      add(total.us, perRequest(profile, 1));
+      add(total.own, topFunctions(profile, 1, 'own code', Infinity));
+      mkdirSync(new URL('bench/results/', root), { recursive: true });
+      writeFileSync(new URL(`bench/results/profile-${scenario.name}-c${connections}-${s.name}.cpuprofile`, root), JSON.stringify(profile));
+    }
+  }
+  const perRequestOf = (map: Map<string, number>, requests: number) => new Map([...map].map(([key, us]) => [key, us / requests]));
+  const results = totals.map((t) => ({ name: t.name, parts: perRequestOf(t.us, t.requests), requests: t.requests, cpuMsPerReq: (t.ticks * 1000) / CLK_TCK / t.requests, own: perRequestOf(t.own, t.requests) }));
+  const own = results.map((r) => `${r.name}'s own code, largest functions: ${[...r.own].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([name, us]) => `\`${name}\` ${us.toFixed(1)}`).join(', ')} (us/request).`);
   const cpu = results.map((r) => `${r.name} ${r.cpuMsPerReq.toFixed(3)} ms`).join(', ');
   return [
-    `**${scenario.name}**, c=${connections}, ${seconds} s each, one side at a time: CPU per request over the window (/proc, profiler on) ${cpu}; gateway / peer ${(results[0].cpuMsPerReq / results[1].cpuMsPerReq).toFixed(2)}.`,
+    `**${scenario.name}**, c=${connections}, ${rounds} rounds of ${seconds} s per side, one side at a time: CPU per request over the windows (/proc, profiler on) ${cpu}; gateway / peer ${(results[0].cpuMsPerReq / results[1].cpuMsPerReq).toFixed(2)}.`,
     '',
     renderParts(results),
     '',
