@@ -10,7 +10,7 @@
  * X G P, ...), each round starting once the servers are idle; medians are reported, with the
  * server CPU time per request read from /proc (steadier than requests/s on a shared machine).
  *
- *   npm run bench                 the full run (about 12 minutes)
+ *   npm run bench                 the full run (about 35 minutes)
  *   npm run bench -- --quick      shorter runs, for a quick look while profiling
  *   npm run bench -- --soak       the close scenario for 5 minutes: RSS at the start and the end
  *   BENCH_ONLY=close,page         only these scenarios (and their variants: page runs the page-br, page-gzip and page-fresh ones too)
