@@ -4,7 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { getNamedType, GraphQLError, isIntrospectionType, type ASTVisitor, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import { getNamedType, getOperationAST, GraphQLError, isIntrospectionType, type ASTVisitor, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { formatError, isGatewayBug } from './errors.js';
@@ -42,8 +42,11 @@ function gatewayPlugin({ limits, budget, eventBytes }: AnswerLimits): ApolloServ
     async didEncounterErrors({ errors, contextValue }) {
       reportBugs(errors, contextValue);
     },
-    async willSendResponse({ contextValue, response, operation }) {
-      recordOperation(contextValue.record, operation);
+    async willSendResponse({ contextValue, response, operation, document, request }) {
+      // A document that parsed but failed validation (or its limits) has no operation resolved by
+      // Apollo; the document still names it, so its log line, metrics and span (in error, with
+      // the code) say which operation failed. Only on that path: a resolved operation is recorded.
+      recordOperation(contextValue.record, operation ?? (document ? getOperationAST(document, request.operationName) : undefined));
       if (response.body.kind !== 'single') return;
       const status = completeResult(response.body.singleResult, contextValue);
       if (status !== undefined) response.http.status = status;

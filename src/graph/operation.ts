@@ -79,6 +79,15 @@ export interface PreparedDocument {
 }
 
 /**
+ * A document that failed them: the errors, and the operation it names when it parsed (so a
+ * validation failure is recorded under its operation, as Apollo's path records it over HTTP).
+ */
+export interface RefusedDocument {
+  errors: GraphQLError[];
+  operation: OperationDefinitionNode | null;
+}
+
+/**
  * The document checks of an operation Apollo does not run (a subscription over WebSocket): parsed
  * with the same token limit and validated with the same rules as Apollo's, failing with Apollo's
  * codes. Checked documents are kept by text, least recently used out first, as Apollo keeps its
@@ -96,7 +105,7 @@ export class OperationDocuments {
     this.rules = [...specifiedRules, ...rules];
   }
 
-  prepare(query: string, operationName: string | null | undefined): PreparedDocument | GraphQLError[] {
+  prepare(query: string, operationName: string | null | undefined): PreparedDocument | RefusedDocument {
     let document = this.cache.get(query);
     if (document !== undefined) {
       this.cache.delete(query);
@@ -104,10 +113,12 @@ export class OperationDocuments {
       try {
         document = parse(query, { maxTokens: this.options.maxTokens });
       } catch (error) {
-        return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+        return { errors: [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')], operation: null };
       }
       const errors = validate(this.schema, document, this.rules);
-      if (errors.length > 0) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+      if (errors.length > 0) {
+        return { errors: errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')), operation: getOperationAST(document, operationName ?? undefined) ?? null };
+      }
       if (this.cache.size >= this.options.maxCached) this.cache.delete(this.cache.keys().next().value as string);
     }
     // Map order is use order: re-inserted, the document is the most recently used.

@@ -247,9 +247,9 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         if (named instanceof GraphQLError) return [named];
         if (named?.documentId) record.trustedDocument(named.documentId);
         const prepared = documents.prepare(named?.query ?? payload.query, payload.operationName);
-        if (Array.isArray(prepared)) return prepared;
+        recordOperation(record, prepared.operation);
+        if ('errors' in prepared) return prepared.errors;
         const { document, operation } = prepared;
-        recordOperation(record, operation);
         running.subscription = operation?.operation === 'subscription';
         if (running.subscription && [...state.operations.values()].filter((other) => other.subscription).length > MAX_SUBSCRIPTIONS_PER_SOCKET) {
           return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection.`, { extensions: { code: 'BAD_REQUEST' } })];

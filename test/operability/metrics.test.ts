@@ -55,11 +55,12 @@ describe('/metrics', () => {
     expect(value('pta_gateway_graphql_requests_total', { operation: 'ListEvents', type: 'query', outcome: 'UNAUTHENTICATED' })).toBe(1);
     expect(value('pta_gateway_graphql_requests_total', { operation: 'CloseEvent', type: 'mutation', outcome: 'OK' })).toBe(1);
     expect(value('pta_gateway_graphql_requests_total', { operation: 'CloseEvent', type: 'mutation', outcome: 'UPSTREAM_TIMEOUT' })).toBe(1);
-    expect(value('pta_gateway_graphql_requests_total', { outcome: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
+    // A document that parsed but failed validation is counted under the operation it names.
+    expect(value('pta_gateway_graphql_requests_total', { operation: 'anonymous', type: 'query', outcome: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
     expect(value('pta_gateway_graphql_requests_total', { operation: 'Op4' })).toBe(1);
     expect(value('pta_gateway_graphql_requests_total', { operation: 'other' })).toBe(1);
     expect(value('pta_gateway_graphql_requests_total', { operation: 'anonymous', type: 'query', outcome: 'OK' })).toBe(1);
-    expect(value('pta_gateway_graphql_request_duration_seconds_count', { type: 'query' })).toBe(7);
+    expect(value('pta_gateway_graphql_request_duration_seconds_count', { type: 'query' })).toBe(8);
     expect(value('pta_gateway_graphql_request_duration_seconds_count', { type: 'mutation' })).toBe(2);
     expect(value('pta_gateway_graphql_requests_in_flight', {})).toBe(0);
 

@@ -131,6 +131,22 @@ describe.each(['http/protobuf', 'http/json'])('traces over OTLP %s', (protocol) 
     expect(named['POST /graphql']).toMatchObject({ status: { code: STATUS.unset }, attributes: { 'http.response.status_code': 200, 'error.type': 'NOT_FOUND' } });
   });
 
+  it('records an operation that fails validation: its span in error with GRAPHQL_VALIDATION_FAILED, no PVWA call', async () => {
+    const answer = await h.gql('mutation BadEnum { updateEventStatus(id: "e-1", status: BOGUS) { id } }', {}, { token: 'trace-v' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const { line, spans } = await traceOf((l) => l.operationName === 'BadEnum');
+    expect(line).toMatchObject({ outcome: 'GRAPHQL_VALIDATION_FAILED', operationType: 'mutation' });
+    const named = byName(spans);
+    expect(Object.keys(named).sort()).toEqual(['POST /graphql', 'mutation BadEnum']);
+    expect(named['mutation BadEnum']).toMatchObject({
+      parentSpanId: named['POST /graphql'].spanId, status: { code: STATUS.error, message: 'GRAPHQL_VALIDATION_FAILED' },
+      attributes: { 'graphql.operation.type': 'mutation', 'graphql.operation.name': 'BadEnum', 'error.type': 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    // A client's mistake (400): the server span stays unset (HTTP's rule) and names the code.
+    expect(named['POST /graphql']).toMatchObject({ status: { code: STATUS.unset }, attributes: { 'http.response.status_code': 400, 'error.type': 'GRAPHQL_VALIDATION_FAILED' } });
+  });
+
   it('shows a wait for a list slot under the read that waited (PVWA_MAX_CONCURRENT_LISTS=1)', async () => {
     h.sim.setEvents('trace-s1', eventsFor('trace-s1', 1));
     h.sim.setEvents('trace-s2', eventsFor('trace-s2', 1));
