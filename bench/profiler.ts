@@ -76,32 +76,27 @@ function part(frame: CallFrame): string {
   return 'V8 (program, microtasks, builtins)';
 }
 
-/** Microseconds per request by part (self time: each sample counts for the function running), idle excluded. */
-export function perRequest(profile: CpuProfile, requests: number): Map<string, number> {
+/**
+ * A profile's self time in microseconds (each sample counts for the function running; idle left
+ * out), summed by `keyOf` of the sample's function; samples whose key is null are left out.
+ */
+function selfTime(profile: CpuProfile, keyOf: (frame: CallFrame) => string | null): Map<string, number> {
   const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
-  const parts = new Map<string, number>();
+  const totals = new Map<string, number>();
   for (let i = 0; i < profile.samples.length; i++) {
     const frame = frames.get(profile.samples[i])!;
-    if (frame.functionName === '(idle)') continue;
-    const name = part(frame);
-    parts.set(name, (parts.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    const key = frame.functionName === '(idle)' ? null : keyOf(frame);
+    if (key !== null) totals.set(key, (totals.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
-  for (const [name, us] of parts) parts.set(name, us / requests);
-  return parts;
+  return totals;
 }
 
-/** The `top` functions of one part by self time per request (`name file:line`), largest first. */
-export function topFunctions(profile: CpuProfile, requests: number, ofPart: string, top: number): Array<[string, number]> {
-  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
-  const functions = new Map<string, number>();
-  for (let i = 0; i < profile.samples.length; i++) {
-    const frame = frames.get(profile.samples[i])!;
-    if (part(frame) !== ofPart) continue;
-    const key = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/(dist|bench\/peers\/[^/]+|node_modules)\//, '')}`;
-    functions.set(key, (functions.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  }
-  return [...functions].map(([key, us]): [string, number] => [key, us / requests]).sort((a, b) => b[1] - a[1]).slice(0, top);
-}
+/** Self time by part (the rows of the table). */
+export const timeByPart = (profile: CpuProfile) => selfTime(profile, part);
+
+/** Self time of one part's functions, by `name file`. */
+export const timeByFunction = (profile: CpuProfile, ofPart: string) =>
+  selfTime(profile, (frame) => (part(frame) === ofPart ? `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/(dist|bench\/peers\/[^/]+|node_modules)\//, '')}` : null));
 
 /** A markdown table of the sides' parts, largest first, with a total row. */
 export function renderParts(sides: Array<{ name: string; parts: Map<string, number>; requests: number }>): string {

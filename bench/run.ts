@@ -30,7 +30,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createDemoEvents } from '../src/simulator/data.js';
 import { autocannonCommand, canPin, CLK_TCK, cpuTicks, freePort, median, pinned } from './machine.js';
-import { inspectFlag, perRequest, profileWhile, renderParts, topFunctions } from './profiler.js';
+import { inspectFlag, profileWhile, renderParts, timeByFunction, timeByPart } from './profiler.js';
 import { SCENARIOS, type Scenario, type Side } from './scenarios.js';
 
 const args = new Set(process.argv.slice(2));
@@ -467,8 +467,8 @@ async function profileScenario(scenario: Scenario, connections: number, sides: P
       total.ticks += cpuTicks(s.pid) - before;
       if (run.errors > 0) throw new Error(`${scenario.name}: ${run.errors} errors on the ${s.name} while profiling`);
       total.requests += run.requests;
-      add(total.us, perRequest(profile, 1));
-      add(total.own, topFunctions(profile, 1, 'own code', Infinity));
+      add(total.us, timeByPart(profile));
+      add(total.own, timeByFunction(profile, 'own code'));
       mkdirSync(new URL('bench/results/', root), { recursive: true });
       writeFileSync(new URL(`bench/results/profile-${scenario.name}-c${connections}-${s.name}.cpuprofile`, root), JSON.stringify(profile));
     }
