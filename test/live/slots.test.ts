@@ -61,7 +61,7 @@ describe('WebSocket slots', () => {
   });
 
   it('does not count pending sockets against LIVE_MAX_CONNECTIONS: 3 pending and 3 acknowledged, then 503', async () => {
-    for (const address of ['127.0.0.4', '127.0.0.5', '127.0.0.6']) await socket(address);
+    for (const address of ['127.0.0.4', '127.0.0.5', '127.0.0.6']) expect((await socket(address)).refused).toBeUndefined();
     for (const [address, token] of [['127.0.0.7', 's1'], ['127.0.0.8', 's2'], ['127.0.0.9', 's3']]) {
       const { ws } = await socket(address);
       expect(await init(ws, token)).toBe('ack');

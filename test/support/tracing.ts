@@ -13,15 +13,16 @@ const OTEL_VARIABLES = [
 /**
  * Tracing as main.ts starts it, from these OTEL_* variables (and none other): the SDK reads
  * process.env while it is constructed, so they are set for the start only. The SDK's warnings
- * go to `warnings`.
+ * go to `warnings`, and each to `onWarning` as it is logged.
  */
-export async function tracingFrom(env: Record<string, string>, warnings: string[] = []): Promise<Tracing | undefined> {
+export async function tracingFrom(env: Record<string, string>, warnings: string[] = [], onWarning?: (line: string) => void): Promise<Tracing | undefined> {
   const saved = Object.fromEntries(OTEL_VARIABLES.map((name) => [name, process.env[name]]));
   for (const name of OTEL_VARIABLES) delete process.env[name];
   Object.assign(process.env, env);
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       warnings.push(chunk.toString('utf8'));
+      onWarning?.(chunk.toString('utf8'));
       callback();
     },
   });
