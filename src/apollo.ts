@@ -43,10 +43,10 @@ function gatewayPlugin({ limits, budget, eventBytes }: AnswerLimits): ApolloServ
       reportBugs(errors, contextValue);
     },
     async willSendResponse({ contextValue, response, operation, document, request }) {
-      // A document that parsed but failed validation (or its limits) has no operation resolved by
-      // Apollo; the document still names it, so its log line, metrics and span (in error, with
-      // the code) say which operation failed. Only on that path: a resolved operation is recorded.
-      recordOperation(contextValue.record, operation ?? (document ? getOperationAST(document, request.operationName) : undefined));
+      // A document that parsed but failed validation has no operation resolved by Apollo (a
+      // resolved one was recorded in didResolveOperation); the document still names it, so its log
+      // line, metrics and span (in error, with the code) say which operation failed.
+      if (!operation && document) recordOperation(contextValue.record, getOperationAST(document, request.operationName));
       if (response.body.kind !== 'single') return;
       const status = completeResult(response.body.singleResult, contextValue);
       if (status !== undefined) response.http.status = status;

@@ -54,8 +54,6 @@ export class AnswerBudget {
     const need = Math.min(bytes, this.options.totalBytes, this.options.perSessionBytes);
     if (this.fits(session, need)) return Promise.resolve(this.hold(session, need));
     return new Promise<AnswerReservation>((resolve, reject) => {
-      const waiter: Waiter = { session, bytes: need, grant: () => resolve(this.hold(session, need)) };
-      this.waiting.push(waiter);
       const timer = setTimeout(() => {
         const at = this.waiting.indexOf(waiter);
         if (at === -1) return;
@@ -65,10 +63,15 @@ export class AnswerBudget {
         this.grant();
       }, this.options.maxWaitMs);
       timer.unref();
-      waiter.grant = () => {
-        clearTimeout(timer);
-        resolve(this.hold(session, need));
+      const waiter: Waiter = {
+        session,
+        bytes: need,
+        grant: () => {
+          clearTimeout(timer);
+          resolve(this.hold(session, need));
+        },
       };
+      this.waiting.push(waiter);
     });
   }
 

@@ -23,9 +23,4 @@ export class SessionLimits {
       if (own.activeCount === 0 && own.pendingCount === 0 && this.limits.get(session) === own) this.limits.delete(session);
     });
   }
-
-  /** Sessions with calls queued or running. */
-  get sessions(): number {
-    return this.limits.size;
-  }
 }

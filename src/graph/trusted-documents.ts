@@ -57,6 +57,8 @@ function documentsOf(manifest: unknown): Array<[id: string, text: unknown]> {
 export class TrustedDocuments {
   /** Document text by id. */
   private readonly texts = new Map<string, string>();
+  /** The same documents by their exact text: a request sent as text is found without hashing it. */
+  private readonly ids = new Map<string, string>();
 
   private constructor(readonly mode: TrustedDocumentsMode) {}
 
@@ -87,6 +89,7 @@ export class TrustedDocuments {
         }
         if (errors.length > 0) throw new TrustedDocumentsError(`the document ${id} does not validate against the schema: ${errors[0].message}`);
         trusted.texts.set(id, text);
+        trusted.ids.set(text, id);
       }
     } catch (error) {
       if (error instanceof TrustedDocumentsError) throw fail(error.message);
@@ -120,8 +123,9 @@ export class TrustedDocuments {
       return refusal('PERSISTED_DOCUMENT_NOT_FOUND', `No trusted document has the id ${JSON.stringify(String(named).slice(0, 80))}: send the id of a document of the gateway's manifest (TRUSTED_DOCUMENTS).`);
     }
     if (query === undefined) return { query, documentId: null };
-    const id = sha256(query);
-    if (this.texts.has(id)) return { query, documentId: id };
+    // load() proved every id the SHA-256 of its text: the text's id is found by the text itself.
+    const id = this.ids.get(query);
+    if (id !== undefined) return { query, documentId: id };
     if (this.mode === 'enforce') {
       return refusal('PERSISTED_DOCUMENT_REQUIRED', 'This gateway runs only its trusted documents: send the `documentId` of a document of its manifest (TRUSTED_DOCUMENTS), or its exact text.');
     }

@@ -86,6 +86,8 @@ interface RunningOperation {
 /** Per socket: the caller's credentials, and its running operations. */
 interface SocketState {
   credentials: Credentials;
+  /** The session key of its token, made once at connect for all its operations. */
+  session?: string;
   operations: Map<string, RunningOperation>;
   /** The span of its connection check, which its operations' spans link to (tracing on). */
   connection?: Span;
@@ -96,8 +98,6 @@ const NO_CREDENTIALS: Credentials = { token: null, stale: false, fromCookie: fal
 export interface WebSocketEndpoint {
   /** Open sockets. */
   readonly sockets: number;
-  /** Of which waiting for their connection_init. */
-  readonly pendingSockets: number;
   /** Closes every socket with 1001 (shutdown, after the drain delay). */
   close(): Promise<void>;
 }
@@ -219,6 +219,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         // One PVWA read with the token before the connection is acknowledged (it also warms the
         // session's snapshot, which the live events start from).
         const session = sessionKey(token);
+        state.session = session;
         state.connection = telemetry.startSpan('graphql-ws connection_init', request.headers);
         try {
           await hub.readSession(session, token, 'ws-connect', state.connection);
@@ -260,7 +261,7 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
         }
         const { socket } = ctx.extra;
         const sessionRefused = (refusal: TokenRefusal) => setImmediate(() => socket.close(REFUSAL_CLOSE[refusal].code, REFUSAL_CLOSE[refusal].reason));
-        running.context = createContext(deps, state.credentials, record, { live: { hub, sessionRefused }, clientAddress: ctx.extra.request.socket.remoteAddress });
+        running.context = createContext(deps, state.credentials, record, { live: { hub, sessionRefused }, clientAddress: ctx.extra.request.socket.remoteAddress, sessionKey: state.session });
         return {
           schema,
           document,
@@ -323,9 +324,6 @@ export function attachWebSocket(options: WebSocketOptions): WebSocketEndpoint {
   return {
     get sockets() {
       return wss.clients.size;
-    },
-    get pendingSockets() {
-      return wss.clients.size - slots.acknowledged;
     },
     async close() {
       closing = true;

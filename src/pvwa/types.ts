@@ -188,12 +188,6 @@ export interface PvwaLiveSession {
   End?: number;
 }
 
-/** The documented answer of GET /API/LiveSessions/{id}: the one session, in a list. */
-export interface PvwaLiveSessionList {
-  LiveSessions: PvwaLiveSession[];
-  Total?: number;
-}
-
 /** GET /WebServices/PIMServices.svc/User: the user the token belongs to. */
 export interface PvwaLoggedOnUser {
   /** Checked by pvwa/vault.ts. */
